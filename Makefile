@@ -1,0 +1,52 @@
+# MedPath: every target sets up what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.installed
+TRANSLATIONS := portal/translations
+MO := $(TRANSLATIONS)/zh/LC_MESSAGES/messages.mo
+STUDENTS ?= 20000
+
+.PHONY: run test install translations extract-messages update-messages seed bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) $(MO)
+
+$(MO): $(TRANSLATIONS)/zh/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS)
+
+translations: $(MO)
+
+# After changing user-visible text: refresh the catalogue, then translate the new entries.
+extract-messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output -o $(TRANSLATIONS)/messages.pot .
+
+update-messages: extract-messages
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --omit-header
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+	@echo
+	@echo "MedPath is serving on http://127.0.0.1:5000"
+	@echo "Demo accounts (password demo-pass-123): admin, mentor01, student0001, alumni01"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+seed: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --students $(STUDENTS)
+
+bench: install
+	$(PY) bench/run.py --students $(STUDENTS)
+
+clean:
+	rm -rf $(VENV) $(MO) instance/medpath.sqlite*

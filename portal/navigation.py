@@ -1,0 +1,60 @@
+"""Each role's navigation: the areas it works in, and those still being built."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str | None = None  # None: announced, not yet available
+    description: object = ""
+
+
+NAV: dict[str, list[NavItem]] = {
+    Role.STUDENT: [
+        NavItem(_l("Home"), "main.student_home"),
+        NavItem(_l("Profile and intentions"), None, _l("Your details, job-search intentions and support you may ask for.")),
+        NavItem(_l("Resumes"), None, _l("Build resumes, get your mentor's comments, download PDFs.")),
+        NavItem(_l("Appointments"), None, _l("Book mock interviews and counseling.")),
+        NavItem(_l("Group sessions"), None, _l("Alumni sharing, lectures and free skills training.")),
+        NavItem(_l("Jobs"), None, _l("Curated postings matched to you.")),
+        NavItem(_l("My plan"), None, _l("Questionnaire, career-interest test and your personal plan.")),
+        NavItem(_l("My archive"), None, _l("Everything the portal holds about you, to view and download.")),
+    ],
+    Role.MENTOR: [
+        NavItem(_l("Home"), "main.mentor_home"),
+        NavItem(_l("Caseload"), None, _l("Your students, their needs and last contact.")),
+        NavItem(_l("Ledger"), None, _l("Verified hardship ledger of your caseload.")),
+        NavItem(_l("Resume reviews"), None, _l("Resumes waiting for your comments.")),
+        NavItem(_l("Availability"), None, _l("Publish slots and see your bookings.")),
+        NavItem(_l("Jobs"), None, _l("Refer curated postings to your students.")),
+        NavItem(_l("Support plans"), None, _l("One plan per student, reviewed on set dates.")),
+        NavItem(_l("Follow-ups"), None, _l("Destinations and calls after graduation.")),
+    ],
+    Role.ALUMNI: [
+        NavItem(_l("Home"), "main.alumni_home"),
+        NavItem(_l("My slots"), None, _l("Offer mock interviews to students.")),
+        NavItem(_l("Sharing sessions"), None, _l("Host a talk about your path after graduation.")),
+    ],
+    Role.ADMIN: [
+        NavItem(_l("Dashboard"), "admin.home"),
+        NavItem(_l("Users"), "admin.users", _l("Create accounts, change roles, reset passwords.")),
+        NavItem(_l("Audit log"), "audit.index", _l("Who viewed or exported sensitive data, and when.")),
+        NavItem(_l("Ledger and imports"), None, _l("Rosters, certification lists and the verified ledger.")),
+        NavItem(_l("Caseloads"), None, _l("Assign students to mentors.")),
+        NavItem(_l("Job curation"), None, _l("Curate postings and tune the matching.")),
+        NavItem(_l("Questionnaires"), None, _l("Intake questionnaire and plan rules.")),
+        NavItem(_l("Reports"), None, _l("Destination rate and analysis reports.")),
+    ],
+}
+
+
+def nav_for(user) -> list[NavItem]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return NAV.get(user.role, [])

@@ -1,0 +1,44 @@
+"""The one sanitizer for user-written rich text, and its Jinja filter."""
+from __future__ import annotations
+
+import bleach
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li",
+        "blockquote", "code", "pre", "h3", "h4", "a", "span",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+MAX_LENGTH = 50_000
+
+
+def _link_attrs(attrs, new=False):
+    attrs[(None, "rel")] = "noopener noreferrer nofollow"
+    attrs[(None, "target")] = "_blank"
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[],
+)
+
+
+def clean_html(text: str | None) -> str:
+    """Sanitised HTML to store; scripts, handlers, styles and javascript: links are removed."""
+    if not text:
+        return ""
+    cleaned = _cleaner.clean(text[:MAX_LENGTH])
+    return bleach.linkify(cleaned, callbacks=[_link_attrs], parse_email=False)
+
+
+def sanitize_html(text: str | None) -> Markup:
+    """Jinja filter: rich text, cleaned again at display time in case the stored copy predates a rule."""
+    return Markup(clean_html(text))

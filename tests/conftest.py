@@ -1,0 +1,164 @@
+"""Fixtures: one app per run, a clean database per test, clients signed in as each role."""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from portal import create_app
+from portal.config import TestConfig, database_url
+from portal.extensions import db, limiter
+from tests import factories
+
+ROLES = ("student", "mentor", "alumni", "admin")
+
+
+def _test_database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return database_url(url)
+    return "sqlite:///" + str(tmp_dir / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def database_dir():
+    with tempfile.TemporaryDirectory(prefix="medpath-test-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def app(database_dir):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": _test_database_url(database_dir)})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _wipe(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    limiter.reset()
+    yield
+    _wipe(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """For tests that call services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def make_user(app):
+    def make(role: str = "student", **kwargs):
+        return factories.make_user(app, role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_student(app):
+    def make(**kwargs):
+        return factories.make_student(app, **kwargs)
+
+    return make
+
+
+def sign_in(app, client, user) -> None:
+    """Give the client a live session for the user, as a real sign-in would."""
+    token = factories.open_session(app, user)
+    with client.session_transaction() as session:
+        session["sid"] = token
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login(app):
+    def do(client, user):
+        sign_in(app, client, user)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def users(app):
+    """One active user of every role."""
+    made = {role: factories.make_user(app, role=role, username=f"{role}-one") for role in ROLES}
+    made["student_record"] = factories.attach_student(app, made["student"])
+    return made
+
+
+@pytest.fixture
+def client_as(app, users):
+    """client_as("mentor") → a test client signed in as that role's user."""
+
+    def make(role: str):
+        test_client = app.test_client()
+        sign_in(app, test_client, users[role])
+        return test_client
+
+    return make
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as counted: ... ; counted.count is the number of SQL statements."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
