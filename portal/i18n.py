@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -17,6 +17,8 @@ def supported() -> dict[str, str]:
 
 def select_locale() -> str:
     """The user's saved choice, then the cookie of an anonymous choice, then Accept-Language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = getattr(g, "locale_override", None)
     if chosen:
         return chosen

@@ -6,25 +6,34 @@ from pathlib import Path
 
 from flask import current_app, render_template
 
+STATIC_SCHEME = "medpath-static:/"
+
 
 class FetchRefused(ValueError):
     pass
 
 
-def _static_fetcher(static_root: Path):
+def _resolve_static(static_root: Path, url: str) -> Path:
+    """The file a `medpath-static:/…` URL names, refusing anything else (file:, http:, ../)."""
     root = static_root.resolve()
+    if not url.startswith(STATIC_SCHEME):
+        raise FetchRefused(f"refused to fetch {url!r}")
+    path = (root / url[len(STATIC_SCHEME):].lstrip("/")).resolve()
+    if root not in path.parents or not path.is_file():
+        raise FetchRefused(f"refused to fetch {url!r}")
+    return path
 
-    def fetch(url: str, *args, **kwargs):
-        prefix = "medpath-static:/"
-        if not url.startswith(prefix):
-            raise FetchRefused(f"refused to fetch {url!r}")
-        path = (root / url[len(prefix):].lstrip("/")).resolve()
-        if root not in path.parents or not path.is_file():
-            raise FetchRefused(f"refused to fetch {url!r}")
-        mime, _ = mimetypes.guess_type(path.name)
-        return {"string": path.read_bytes(), "mime_type": mime or "application/octet-stream"}
 
-    return fetch
+def _static_fetcher(static_root: Path):
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = _resolve_static(static_root, url)
+            mime, _ = mimetypes.guess_type(path.name)
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+
+    return StaticOnlyFetcher()
 
 
 def render_pdf(template: str, **context) -> bytes:
@@ -37,4 +46,4 @@ def render_pdf(template: str, **context) -> bytes:
 
     html = render_template(template, **context)
     fetcher = _static_fetcher(Path(current_app.static_folder))
-    return HTML(string=html, url_fetcher=fetcher, base_url="medpath-static:/").write_pdf()
+    return HTML(string=html, url_fetcher=fetcher, base_url=STATIC_SCHEME).write_pdf()

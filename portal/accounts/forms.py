@@ -7,15 +7,19 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from portal.accounts.models import Role
+from portal.formutil import choices
+
+
+ROLE_PAIRS = [
+    (Role.STUDENT.value, _l("Student")),
+    (Role.MENTOR.value, _l("Mentor")),
+    (Role.ALUMNI.value, _l("Alumni volunteer")),
+    (Role.ADMIN.value, _l("Administrator")),
+]
 
 
 def role_choices():
-    return [
-        (Role.STUDENT.value, _l("Student")),
-        (Role.MENTOR.value, _l("Mentor")),
-        (Role.ALUMNI.value, _l("Alumni volunteer")),
-        (Role.ADMIN.value, _l("Administrator")),
-    ]
+    return choices(ROLE_PAIRS)
 
 
 class EmptyForm(FlaskForm):
@@ -76,10 +80,10 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=lambda: [("", _l("All roles"))] + role_choices(), validators=[Optional()])
+    role = SelectField(_l("Role"), choices=lambda: choices([("", _l("All roles"))] + ROLE_PAIRS), validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Any status")), ("active", _l("Active")), ("inactive", _l("Deactivated"))],
+        choices=lambda: choices([("", _l("Any status")), ("active", _l("Active")), ("inactive", _l("Deactivated"))]),
         validators=[Optional()],
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
+from portal.formutil import choices
 from wtforms.validators import Length, Optional, ValidationError
 
 
@@ -12,7 +13,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = StringField(_l("User"), validators=[Optional(), Length(max=64)])
-    action = SelectField(_l("Action"), choices=[("", _l("All actions"))], validators=[Optional()], validate_choice=False)
+    action = SelectField(_l("Action"), choices=lambda: choices([("", _l("All actions"))]), validators=[Optional()], validate_choice=False)
     target_type = StringField(_l("Record type"), validators=[Optional(), Length(max=64)])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])

@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_login import login_required
 
+from flask_babel import lazy_gettext as _l
+
 from portal import policy
+from portal.formutil import choices
 from portal.audit import bp, services
 from portal.audit.forms import AuditFilterForm
 from portal.htmx import render
@@ -24,7 +27,7 @@ def _local_midnight(day) -> datetime:
 def index():
     policy.require("audit.view")
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", form.action.choices[0][1])] + [(a, a) for a in services.known_actions()]
+    form.action.choices = choices([("", _l("All actions"))] + [(a, a) for a in services.known_actions()])
     status = 200
     filters = {}
     if form.validate():
