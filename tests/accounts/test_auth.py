@@ -242,3 +242,46 @@ def test_last_login_time_is_recorded(app, client, make_user):
     post_login(client, user.username)
     with app.app_context():
         assert db.session.get(User, user.id).last_login_at is not None
+
+
+WORKER = """
+import sys
+from portal import create_app
+from portal.extensions import db
+app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
+                  "RATELIMIT_STORAGE_URI": sys.argv[2], "RATELIMIT_KEY_PREFIX": sys.argv[4],
+                  "LOGIN_LIMIT_PER_IP": "2 per minute"})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+print(" ".join(str(client.post("/auth/login", data={"username": "a", "password": "b"}).status_code)
+               for _ in range(int(sys.argv[3]))))
+"""
+
+
+def test_throttle_counts_are_shared_between_processes_through_redis(database_dir):
+    """Gunicorn workers and several machines share one Redis, so the limit holds across them."""
+    import subprocess
+    import sys
+
+    import redis
+
+    from portal import ROOT
+
+    import uuid
+
+    storage = "redis://127.0.0.1:6379/15"
+    prefix = f"medpath-test-{uuid.uuid4().hex}"  # runs at the same time must not share counts
+    database = "sqlite:///" + str(database_dir / "redis-throttle.sqlite")
+
+    def worker(attempts: int) -> str:
+        return subprocess.run([sys.executable, "-c", WORKER, database, storage, str(attempts), prefix],
+                              capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+
+    try:
+        assert worker(2) == "401 401"
+        assert worker(1) == "429"  # another process, same address: the count came through Redis
+    finally:
+        connection = redis.Redis.from_url(storage)
+        for key in connection.scan_iter(f"{prefix}*"):
+            connection.delete(key)
