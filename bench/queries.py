@@ -47,7 +47,8 @@ def count(app, pages: list[Page]) -> dict[str, int]:
             with _counting(engine) as statements:
                 response = client.get(page.path)
             if response.status_code != 200:
-                raise PageError(f"{page.name} ({page.path}) answered {response.status_code} in-process")
+                who = ACCOUNTS[page.role] if page.role else "anonymous"
+                raise PageError(f"{page.name} ({page.path}) as {who} answered {response.status_code} in-process")
             counts[page.name] = statements[0]
     finally:
         engine.dispose()

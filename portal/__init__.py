@@ -10,6 +10,30 @@ from portal import config as config_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Feature packages, in the order their blueprints, commands and demo data are set up.
+# A feature package exposes `blueprints` (a list) in __init__.py, and may have models.py,
+# cli.py (`commands`: click groups or commands) and demo.py (`seed(ctx)`).
+FEATURES = (
+    "main", "accounts", "audit", "notifications", "students", "plans", "resumes",
+    "appointments", "sessions", "jobs", "outcomes", "reports",
+)
+
+
+def feature_modules(name: str):
+    """The feature packages' `name` submodules that exist (models, cli, demo…), in FEATURES order."""
+    import importlib
+    import importlib.util
+
+    found = []
+    for feature in FEATURES:
+        if importlib.util.find_spec(f"portal.{feature}") is None:
+            continue
+        if name == "__init__":
+            found.append(importlib.import_module(f"portal.{feature}"))
+        elif importlib.util.find_spec(f"portal.{feature}.{name}") is not None:
+            found.append(importlib.import_module(f"portal.{feature}.{name}"))
+    return found
+
 
 def _load_config(app: Flask, config) -> None:
     if config is None:
@@ -78,15 +102,9 @@ def create_app(config=None) -> Flask:
     from portal.accounts import auth as auth_module
     auth_module.init_app(app)
 
-    from portal.accounts import bp as accounts_bp
-    from portal.accounts import admin_bp
-    from portal.audit import bp as audit_bp
-    from portal.main import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(audit_bp)
+    for package in feature_modules("__init__"):
+        for blueprint in getattr(package, "blueprints", ()):
+            app.register_blueprint(blueprint)
 
     security.init_app(app)
     errors.init_app(app)

@@ -1,4 +1,4 @@
-"""Command-line groups: users and demo data (later features add theirs here)."""
+"""Command-line groups: users and demo data; features add theirs in their own cli.py."""
 from __future__ import annotations
 
 import click
@@ -76,5 +76,10 @@ def demo_seed(n_students: int, seed: int, if_empty: bool):
 
 
 def init_app(app: Flask) -> None:
+    from portal import feature_modules
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    for module in feature_modules("cli"):
+        for command in module.commands:
+            app.cli.add_command(command)

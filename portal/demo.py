@@ -46,6 +46,20 @@ MENTOR_TITLES = ["就业指导教师", "辅导员", "心理咨询师"]
 
 
 @dataclass
+class SeedContext:
+    """What the base seed made, handed to each feature's demo.seed(ctx) to build on."""
+
+    rng: random.Random
+    now: object
+    password_hash: str
+    admin_id: int
+    mentor_ids: list[int]
+    alumni_ids: list[int]
+    student_ids: list[int]  # Student.id, in student-number order
+    student_user_ids: list[int]
+
+
+@dataclass
 class SeedSummary:
     accounts: dict[str, list[str]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -140,6 +154,28 @@ def seed(*, n_students: int = 200, seed: int = 2026) -> SeedSummary:
         )
     for start in range(0, len(student_rows), 2000):
         db.session.execute(insert(Student), student_rows[start:start + 2000])
+    db.session.flush()
+
+    by_role: dict[str, list[int]] = {}
+    for user_id, role in db.session.execute(select(User.id, User.role).order_by(User.id)):
+        by_role.setdefault(role, []).append(user_id)
+    student_pairs = db.session.execute(select(Student.id, Student.user_id).order_by(Student.id)).all()
+    ctx = SeedContext(
+        rng=rng,
+        now=now,
+        password_hash=password_hash,
+        admin_id=by_role[Role.ADMIN][0],
+        mentor_ids=by_role.get(Role.MENTOR, []),
+        alumni_ids=by_role.get(Role.ALUMNI, []),
+        student_ids=[pair[0] for pair in student_pairs],
+        student_user_ids=[pair[1] for pair in student_pairs],
+    )
+    # each feature adds its own demo data, in the order of FEATURES
+    from portal import feature_modules
+
+    for module in feature_modules("demo"):
+        module.seed(ctx)
+        db.session.flush()
     db.session.commit()
     summary.counts = {role: len(names) for role, names in summary.accounts.items()}
     return summary

@@ -1,4 +1,4 @@
-"""Imports every feature's models so that metadata is complete."""
-from portal.accounts.models import LoginSession, Role, User  # noqa: F401
-from portal.audit.models import AuditLog  # noqa: F401
-from portal.students.models import Student  # noqa: F401
+"""Imports every feature's models so that the metadata is complete (Alembic, create_all)."""
+from portal import feature_modules
+
+MODEL_MODULES = feature_modules("models")

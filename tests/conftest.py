@@ -14,7 +14,23 @@ from portal.config import TestConfig, database_url
 from portal.extensions import db, limiter
 from tests import factories
 
-ROLES = ("student", "mentor", "alumni", "admin")
+from tests.sweep import ROLES  # noqa: E402
+
+
+def pytest_sessionstart(session):
+    """Compile the Chinese catalogue if it is missing or older than its source (make does this too)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from portal import ROOT
+
+    po = ROOT / "portal" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with mo.open("wb") as target:
+            write_mo(target, catalog)
 
 
 def _test_database_url(tmp_dir: Path) -> str:

@@ -1,50 +1,35 @@
 """Every route of the app, tried by an anonymous visitor and by each role.
 
-A route missing from EXPECTATIONS fails the sweep: each new capability must say who may reach it.
+Each feature states who may reach its routes in tests/<feature>/sweep.py (`EXPECTATIONS`, and
+optionally `objects(app, users, other)` returning the ids its URL templates need). A route that no
+file mentions fails the sweep: every new capability must say who may reach it.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import ROLES
-
-LOGIN = "login"  # redirected to the sign-in page
-ANYONE = {"anon": 200, "student": 200, "mentor": 200, "alumni": 200, "admin": 200}
+import tests
+from tests.sweep import LOGIN, ROLES
 
 
-def only(role: str, ok: int = 200, anon=LOGIN) -> dict:
-    expected = {r: 403 for r in ROLES}
-    expected[role] = ok
-    expected["anon"] = anon
-    return expected
+def _sweep_modules():
+    modules = []
+    for info in pkgutil.iter_modules([str(Path(tests.__file__).parent)]):
+        if info.ispkg and (Path(tests.__file__).parent / info.name / "sweep.py").exists():
+            modules.append(importlib.import_module(f"tests.{info.name}.sweep"))
+    return modules
 
 
-def signed_in(ok: int = 200) -> dict:
-    return {"anon": LOGIN, **{r: ok for r in ROLES}}
-
-
-# endpoint -> (method, url template, expected outcome per visitor)
-EXPECTATIONS: dict[str, tuple[str, str, dict]] = {
-    "static": ("GET", "/static/css/portal.css", ANYONE),
-    "main.healthz": ("GET", "/healthz", ANYONE),
-    "main.index": ("GET", "/", {"anon": LOGIN, **{r: 302 for r in ROLES}}),
-    "main.set_language": ("POST", "/language?lang=en", {"anon": 400, **{r: 400 for r in ROLES}}),
-    "main.student_home": ("GET", "/student/", only("student")),
-    "main.mentor_home": ("GET", "/mentor/", only("mentor")),
-    "main.alumni_home": ("GET", "/alumni/", only("alumni")),
-    "auth.login": ("GET", "/auth/login", {"anon": 200, **{r: 302 for r in ROLES}}),
-    "auth.logout": ("POST", "/auth/logout", signed_in(302)),
-    "auth.change_password": ("GET", "/auth/password", signed_in()),
-    "admin.home": ("GET", "/admin/", only("admin")),
-    "admin.users": ("GET", "/admin/users", only("admin")),
-    "admin.user_new": ("GET", "/admin/users/new", only("admin")),
-    "admin.user_edit": ("GET", "/admin/users/{other_id}", only("admin")),
-    "admin.user_deactivate": ("POST", "/admin/users/{other_id}/deactivate", only("admin", 302)),
-    "admin.user_activate": ("POST", "/admin/users/{other_id}/activate", only("admin", 302)),
-    "admin.user_role": ("POST", "/admin/users/{other_id}/role", only("admin", 400)),
-    "admin.user_password": ("POST", "/admin/users/{other_id}/password", only("admin", 400)),
-    "audit.index": ("GET", "/admin/audit/", only("admin")),
-}
+MODULES = _sweep_modules()
+EXPECTATIONS: dict[str, tuple[str, str, dict]] = {}
+for _module in MODULES:
+    for _endpoint in _module.EXPECTATIONS:
+        assert _endpoint not in EXPECTATIONS, f"{_endpoint} expected twice"
+    EXPECTATIONS.update(_module.EXPECTATIONS)
 
 
 def test_every_route_has_an_expectation(app):
@@ -53,16 +38,25 @@ def test_every_route_has_an_expectation(app):
     assert set(EXPECTATIONS) - endpoints == set(), "expectations for routes that no longer exist"
 
 
+def _order(item):
+    endpoint, (method, _, _) = item
+    # signing out goes last: it ends the session the other requests need; other POSTs after GETs
+    return (endpoint == "auth.logout", method != "GET", endpoint)
+
+
 @pytest.mark.parametrize("visitor", ["anon", *ROLES])
 def test_sweep(app, users, make_user, login, visitor):
     other = make_user("student")
+    ids = {"other_user_id": other.id}
+    for module in MODULES:
+        if hasattr(module, "objects"):
+            ids.update(module.objects(app, users, other))
     client = app.test_client()
     if visitor != "anon":
         login(client, users[visitor])
     failures = []
-    # signing out goes last: it ends the session the other requests need
-    for endpoint, (method, template, expected) in sorted(EXPECTATIONS.items(), key=lambda kv: (kv[0] == "auth.logout", kv[0])):
-        url = template.format(other_id=other.id)
+    for endpoint, (method, template, expected) in sorted(EXPECTATIONS.items(), key=_order):
+        url = template.format(**ids)
         response = client.open(url, method=method)
         response.close()
         want = expected[visitor]

@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
             flash(_l("Your session has ended. Please sign in again."), "info")
         else:
             flash(login_manager.login_message, "info")
-        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
         if request.headers.get("HX-Request") == "true":
             # htmx would swap the login page into a fragment; make the browser navigate instead
             return "", 401, {"HX-Redirect": target}

@@ -1,0 +1,27 @@
+"""Shorthands for the authorization sweep's expectations (tests/<feature>/sweep.py files use them)."""
+from __future__ import annotations
+
+ROLES = ("student", "mentor", "alumni", "admin")
+LOGIN = "login"  # redirected to the sign-in page
+ANYONE = {"anon": 200, "student": 200, "mentor": 200, "alumni": 200, "admin": 200}
+
+
+def only(*roles: str, ok: int = 200, anon=LOGIN, others: int = 403) -> dict:
+    """Only these roles get `ok`; other signed-in roles get `others`; anonymous visitors `anon`."""
+    expected = {r: others for r in ROLES}
+    for role in roles:
+        expected[role] = ok
+    expected["anon"] = anon
+    return expected
+
+
+def signed_in(ok: int = 200) -> dict:
+    return {"anon": LOGIN, **{r: ok for r in ROLES}}
+
+
+def per_role(anon=LOGIN, **codes: int) -> dict:
+    """Spell out every role: per_role(student=200, mentor=200, alumni=403, admin=200)."""
+    missing = set(ROLES) - set(codes)
+    if missing:
+        raise ValueError(f"per_role needs every role; missing {sorted(missing)}")
+    return {"anon": anon, **codes}
