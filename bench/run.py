@@ -190,14 +190,14 @@ def report(rows: list[tuple[Page, load.LoadResult, int]]) -> list[str]:
             problems.append(f"{result.errors} failed requests (not 200, socket error or timeout)")
         if page.name != BASELINE:
             if median_factor > MAX_MEDIAN_FACTOR:
-                problems.append(f"median {median_factor:.1f}× /healthz (limit {MAX_MEDIAN_FACTOR:.0f}×)")
+                problems.append(f"median {median_factor:.2f}× /healthz's (limit {MAX_MEDIAN_FACTOR:.0f}×)")
             if share < MIN_THROUGHPUT_SHARE:
-                problems.append(f"throughput {share:.0%} of /healthz (limit {MIN_THROUGHPUT_SHARE:.0%})")
+                problems.append(f"throughput {share:.1%} of /healthz's (limit {MIN_THROUGHPUT_SHARE:.0%})")
         verdict = "FAIL" if problems else ("baseline" if page.name == BASELINE else "PASS")
         failures += [f"{page.name}: {problem}" for problem in problems]
         print(
             f"{page.name:<20} {page.role or '-':<8} {result.requests_per_s:>8.1f} {result.median_ms:>10.2f} "
-            f"{result.p99_ms:>8.2f} {median_factor:>8.1f}× {share:>7.0%} {statements:>4}  {verdict}"
+            f"{result.p99_ms:>8.2f} {median_factor:>8.1f}× {share:>7.1%} {statements:>4}  {verdict}"
         )
     return failures
 

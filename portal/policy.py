@@ -51,7 +51,7 @@ def _admin_only(user, obj) -> bool:
     return user.role == Role.ADMIN
 
 
-@rule("account.change_password")
+@rule("account.change_password", "notifications.own")
 def _any_signed_in(user, obj) -> bool:
     return True
 
@@ -71,3 +71,85 @@ def _home_mentor(user, obj) -> bool:
 @rule("home.alumni")
 def _home_alumni(user, obj) -> bool:
     return user.role == Role.ALUMNI
+
+
+# --- students: profiles, ledger, caseloads, interventions, archive ---------------------
+
+def _assigned(user, student) -> bool:
+    from portal.students.services import is_assigned_mentor
+
+    return user.role == Role.MENTOR and student is not None and is_assigned_mentor(user, student)
+
+
+def _is_own_student(user, student) -> bool:
+    return student is not None and user.role == Role.STUDENT and student.user_id == user.id
+
+
+@rule("student.view")
+def _student_view(user, student) -> bool:
+    """The profile and the archive entries the viewer may see."""
+    return user.role == Role.ADMIN or _is_own_student(user, student) or _assigned(user, student)
+
+
+@rule("student.view_sensitive", "student.edit", "intervention.log", "ledger.verify")
+def _student_sensitive(user, student) -> bool:
+    """Categories, evidence, signals and mentors' notes: admins and the student's own mentors only."""
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("student.edit_own")
+def _student_edit_own(user, student) -> bool:
+    return _is_own_student(user, student)
+
+
+@rule("ledger.view", "ledger.export", "signals.view")
+def _ledger(user, obj) -> bool:
+    """Admins see everyone; mentors see their caseload (the queries are scoped)."""
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("caseload.view")
+def _caseload(user, obj) -> bool:
+    return user.role == Role.MENTOR
+
+
+@rule("imports.manage", "caseload.assign", "ledger.configure")
+def _office_only(user, obj) -> bool:
+    return user.role == Role.ADMIN
+
+
+@rule("intervention.view")
+def _intervention_view(user, intervention) -> bool:
+    if intervention.author_id == user.id:
+        return True
+    if intervention.visibility == "private":
+        return False
+    if intervention.visibility == "student" and _is_own_student(user, intervention.student):
+        return True
+    return user.role == Role.ADMIN or _assigned(user, intervention.student)
+
+
+@rule("intervention.edit")
+def _intervention_edit(user, intervention) -> bool:
+    return intervention.author_id == user.id
+
+
+# --- plans: questionnaires, interest inventory, support plans ---------------------------
+
+
+# --- resumes -----------------------------------------------------------------------------
+
+
+# --- appointments: slots and bookings ------------------------------------------------------
+
+
+# --- group sessions ----------------------------------------------------------------------
+
+
+# --- jobs: postings, recommendations, applications ---------------------------------------
+
+
+# --- outcomes: destinations, follow-ups, surveys, feedback -------------------------------
+
+
+# --- reports -----------------------------------------------------------------------------

@@ -32,6 +32,14 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def _unread() -> int:
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    from portal.notifications.services import unread_count
+
+    return unread_count(current_user.id)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["sanitize_html"] = sanitize_html
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
@@ -50,4 +58,5 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "html_lang": i18n.html_lang(),
             "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
+            "unread_notifications": _unread(),
         }

@@ -1,0 +1,34 @@
+"""Reading and writing office-wide settings, each with a default declared by the feature that owns it."""
+from __future__ import annotations
+
+from typing import Any
+
+from portal.extensions import db
+from portal.main.models import Setting
+
+DEFAULTS: dict[str, Any] = {}
+
+
+def declare(key: str, default: Any) -> None:
+    """A feature declares a setting and its default once, at import time."""
+    if key in DEFAULTS and DEFAULTS[key] != default:
+        raise RuntimeError(f"setting {key!r} declared twice with different defaults")
+    DEFAULTS[key] = default
+
+
+def get(key: str) -> Any:
+    if key not in DEFAULTS:
+        raise KeyError(f"undeclared setting {key!r}")
+    row = db.session.get(Setting, key)
+    return DEFAULTS[key] if row is None else row.value
+
+
+def put(key: str, value: Any, *, actor=None) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(f"undeclared setting {key!r}")
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key)
+        db.session.add(row)
+    row.value = value
+    row.updated_by_id = getattr(actor, "id", None)
