@@ -1,1 +1,10 @@
-"""Students: the profile of each graduating student (the ledger and caseloads build on it)."""
+"""Students: profiles, the hardship ledger and its imports, hidden-hardship signals, caseloads,
+interventions and each student's archive."""
+from flask import Blueprint
+
+bp = Blueprint("students", __name__)
+
+from portal.students import routes  # noqa: E402,F401
+from portal.students import import_routes  # noqa: E402,F401
+
+blueprints = [bp]

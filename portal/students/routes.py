@@ -1,0 +1,2 @@
+"""Profiles, the ledger, verification, caseloads, interventions and the archive."""
+from portal.students import bp  # noqa: F401
