@@ -1,0 +1,2 @@
+"""Curation pages: postings, imports, and the match-quality page with the weights."""
+from portal.jobs import bp  # noqa: F401
