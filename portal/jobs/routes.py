@@ -185,9 +185,9 @@ def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dic
 def recommendations():
     policy.require("jobs.own")
     student = own_student()
-    context = _recommendation_context(student, viewer_is_student=True)
-    services.record_shown(student)
+    services.record_shown(student)  # committed first: a commit after loading would expire what the page shows
     db.session.commit()
+    context = _recommendation_context(student, viewer_is_student=True)
     saved = services.saved_ids(student)
     return render_template("jobs/recommendations.html", **context, saved=saved,
                            referrals=services.referrals_for(student), licences=services.licences_of(student),
