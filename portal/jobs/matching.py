@@ -448,46 +448,63 @@ def _store(rows, student_ids, computed_at) -> None:
 # --- explaining a score -----------------------------------------------------------------------------
 
 def explain(bits: int, posting, student) -> list[tuple[str, str]]:
-    """The reasons, as (kind, sentence) in the reader's language; kind is "plus", "minus" or "surfaced"."""
-    province = posting.province
-    level = vocab.label(vocab.HOSPITAL_LEVELS, posting.hospital_level)
-    post_type = vocab.label(vocab.POST_TYPES, posting.post_type)
+    """The reasons, as (kind, sentence) in the reader's language; kind is "plus", "minus" or "surfaced".
+    Only the rules that fired are translated (this runs for every card on the page)."""
     out: list[tuple[str, str]] = []
-
-    def add(bit, kind, text):
+    for bit, kind, sentence in _SENTENCES:
         if bits & bit:
-            out.append((kind, text))
-
-    add(SURFACED_GRASSROOTS, "surfaced", _(
-        "Shown although you did not ask for it: grassroots units need graduates, often ask less of them "
-        "and offer room to grow, and this post fits your major and degree."))
-    add(SURFACED_EMERGING, "surfaced", _(
-        "Shown although you did not ask for it: an emerging field where demand is high, and this post fits "
-        "your major and degree."))
-    add(MAJOR, "plus", _("Matches your major %(major)s", major=student.major))
-    add(ANY_MAJOR, "plus", _("Open to graduates of any major"))
-    degree = vocab.label(vocab.DEGREES, posting.min_degree)
-    add(DEGREE_FIT, "plus", _("Your degree meets the requirement (%(degree)s or above)", degree=degree))
-    add(DEGREE_ABOVE, "plus", _("Your degree is above the requirement (%(degree)s or above)", degree=degree))
-    licence = vocab.label(vocab.LICENCES, posting.licence_required)
-    add(LICENCE_HELD, "plus", _("You hold the required %(licence)s", licence=licence))
-    add(LICENCE_MISSING, "minus", _("Requires %(licence)s, which you have not recorded", licence=licence))
-    add(GRASSROOTS_HOME, "plus", _("Grassroots post in your home province %(province)s", province=province))
-    add(REGION, "plus", _("In %(province)s, a region you prefer", province=province))
-    add(HOME, "plus", _("In your home province %(province)s", province=province))
-    add(LEVEL, "plus", _("A hospital level you asked for (%(level)s)", level=level))
-    if posting.hospital_level:
-        add(REALISTIC_LEVEL, "plus", _("A realistic level for your degree: %(level)s hospitals often hire graduates like you",
-                                       level=level))
-    add(GRASSROOTS_OPEN, "plus", _("A grassroots post (%(kind)s), and you are open to grassroots work",
-                                   kind=vocab.label(vocab.GRASSROOTS_TYPES, posting.grassroots_type) or _("grassroots unit")))
-    add(POST_TYPE, "plus", _("A post type you asked for (%(type)s)", type=post_type))
-    add(RESIDENCY, "plus", _("A standardised residency training (规培) base, as you plan"))
-    add(EMERGING, "plus", _("An emerging field with growing demand: %(field)s",
-                            field=vocab.label(vocab.EMERGING_FIELDS, posting.emerging_field)))
-    add(DECLINED_REGION, "minus", _("Ranked lower: you declined posts in %(province)s", province=province))
-    add(DECLINED_TYPE, "minus", _("Ranked lower: you declined posts of this type (%(type)s)", type=post_type))
-    add(DECLINED_LEVEL, "minus", _("Ranked lower: you declined posts at this hospital level (%(level)s)", level=level))
-    add(DECLINED_PAY, "minus", _("Ranked lower: you declined posts paying no more than this"))
-    add(DECLINED_FIELD, "minus", _("Ranked lower: you said similar posts are not your field"))
+            text = sentence(posting, student)
+            if text:
+                out.append((kind, text))
     return out
+
+
+def _level(p) -> str:
+    return vocab.label(vocab.HOSPITAL_LEVELS, p.hospital_level)
+
+
+def _type(p) -> str:
+    return vocab.label(vocab.POST_TYPES, p.post_type)
+
+
+def _degree(p) -> str:
+    return vocab.label(vocab.DEGREES, p.min_degree)
+
+
+def _licence(p) -> str:
+    return vocab.label(vocab.LICENCES, p.licence_required)
+
+
+_SENTENCES = [
+    (SURFACED_GRASSROOTS, "surfaced", lambda p, s: _(
+        "Shown although you did not ask for it: grassroots units need graduates, often ask less of them "
+        "and offer room to grow, and this post fits your major and degree.")),
+    (SURFACED_EMERGING, "surfaced", lambda p, s: _(
+        "Shown although you did not ask for it: an emerging field where demand is high, and this post fits "
+        "your major and degree.")),
+    (MAJOR, "plus", lambda p, s: _("Matches your major %(major)s", major=s.major)),
+    (ANY_MAJOR, "plus", lambda p, s: _("Open to graduates of any major")),
+    (DEGREE_FIT, "plus", lambda p, s: _("Your degree meets the requirement (%(degree)s or above)", degree=_degree(p))),
+    (DEGREE_ABOVE, "plus", lambda p, s: _("Your degree is above the requirement (%(degree)s or above)", degree=_degree(p))),
+    (LICENCE_HELD, "plus", lambda p, s: _("You hold the required %(licence)s", licence=_licence(p))),
+    (LICENCE_MISSING, "minus", lambda p, s: _("Requires %(licence)s, which you have not recorded", licence=_licence(p))),
+    (GRASSROOTS_HOME, "plus", lambda p, s: _("Grassroots post in your home province %(province)s", province=p.province)),
+    (REGION, "plus", lambda p, s: _("In %(province)s, a region you prefer", province=p.province)),
+    (HOME, "plus", lambda p, s: _("In your home province %(province)s", province=p.province)),
+    (LEVEL, "plus", lambda p, s: _("A hospital level you asked for (%(level)s)", level=_level(p))),
+    (REALISTIC_LEVEL, "plus", lambda p, s: p.hospital_level and _(
+        "A realistic level for your degree: %(level)s hospitals often hire graduates like you", level=_level(p))),
+    (GRASSROOTS_OPEN, "plus", lambda p, s: _(
+        "A grassroots post (%(kind)s), and you are open to grassroots work",
+        kind=vocab.label(vocab.GRASSROOTS_TYPES, p.grassroots_type) or _("grassroots unit"))),
+    (POST_TYPE, "plus", lambda p, s: _("A post type you asked for (%(type)s)", type=_type(p))),
+    (RESIDENCY, "plus", lambda p, s: _("A standardised residency training (规培) base, as you plan")),
+    (EMERGING, "plus", lambda p, s: _("An emerging field with growing demand: %(field)s",
+                                      field=vocab.label(vocab.EMERGING_FIELDS, p.emerging_field))),
+    (DECLINED_REGION, "minus", lambda p, s: _("Ranked lower: you declined posts in %(province)s", province=p.province)),
+    (DECLINED_TYPE, "minus", lambda p, s: _("Ranked lower: you declined posts of this type (%(type)s)", type=_type(p))),
+    (DECLINED_LEVEL, "minus", lambda p, s: _("Ranked lower: you declined posts at this hospital level (%(level)s)",
+                                             level=_level(p))),
+    (DECLINED_PAY, "minus", lambda p, s: _("Ranked lower: you declined posts paying no more than this")),
+    (DECLINED_FIELD, "minus", lambda p, s: _("Ranked lower: you said similar posts are not your field")),
+]

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal import policy
 from portal.extensions import db
@@ -191,7 +192,16 @@ def recommendations():
     saved = services.saved_ids(student)
     return render_template("jobs/recommendations.html", **context, saved=saved,
                            referrals=services.referrals_for(student), licences=services.licences_of(student),
-                           dismiss_form=DismissForm(formdata=None), button_form=EmptyForm(formdata=None))
+                           button_form=EmptyForm(formdata=None), **_dismiss_widgets())
+
+
+def _dismiss_widgets() -> dict:
+    """The "not interested" form's labels and options, translated once for all the cards of the page."""
+    form = DismissForm(formdata=None)
+    options = Markup("").join(Markup('<option value="{}">{}</option>').format(code, str(label))
+                              for code, label in vocab.DISMISS_REASONS.items())
+    return {"dismiss_options": options, "dismiss_labels": {
+        "reason": str(form.reason.label.text), "note": str(form.note.label.text), "submit": _("Not interested")}}
 
 
 @bp.post("/recommendations/refresh")
