@@ -73,6 +73,7 @@ TYPE_INDEX = {code: i for i, code in enumerate(TYPE_CODES)}
 LICENCE_CODES = ["", *vocab.LICENCES]
 LICENCE_INDEX = {code: i for i, code in enumerate(LICENCE_CODES)}
 CHUNK = 2000  # students scored in one matrix
+SAME_TITLE = 2  # posts of one title in a student's list, while other posts are left
 
 
 def weights() -> dict[str, int]:
@@ -114,6 +115,10 @@ class BatchResult:
         return sum(self.seconds.values())
 
 
+def _field_key(emerging_field: str | None, title: str) -> str:
+    return f"field:{emerging_field}" if emerging_field else f"title:{title}"
+
+
 class _Postings:
     """The open postings as arrays, indexed 0..M-1."""
 
@@ -130,8 +135,9 @@ class _Postings:
         self.min_rank = np.array([vocab.DEGREE_RANK.get(r.min_degree, 1) for r in rows], dtype=np.int16)
         self.any_major = np.array([bool(r.any_major) for r in rows], dtype=bool)
         self.salary_max = np.array([r.salary_max if r.salary_max is not None else np.nan for r in rows], dtype=np.float64)
-        self.unit_nature = np.array([hash(r.unit_nature) for r in rows], dtype=np.int64)
-        self.emerging_code = np.array([hash(r.emerging_field or "") for r in rows], dtype=np.int64)
+        # "the same kind of work": the emerging field when there is one, else the post's title
+        self.field = np.array([hash(_field_key(r.emerging_field, r.title)) for r in rows], dtype=np.int64)
+        self.title = np.array([hash(r.title) for r in rows], dtype=np.int64)
         order = sorted(range(len(rows)), key=lambda i: (rows[i].deadline or date.max, rows[i].id))
         # ties are broken by the sooner deadline, then the older posting: a tiny, deterministic nudge
         self.tiebreak = np.zeros(len(rows), dtype=np.float64)
@@ -158,7 +164,7 @@ def _load(student_ids, today):
         select(
             JobPosting.id, JobPosting.province, JobPosting.hospital_level, JobPosting.post_type, JobPosting.grassroots,
             JobPosting.emerging_field, JobPosting.licence_required, JobPosting.min_degree, JobPosting.any_major,
-            JobPosting.salary_max, JobPosting.unit_nature, JobPosting.deadline,
+            JobPosting.salary_max, JobPosting.title, JobPosting.deadline,
         ).where(open_postings_filter(today)).order_by(JobPosting.id)
     ).all()
     majors = db.session.execute(
@@ -176,7 +182,7 @@ def _load(student_ids, today):
     declined_stmt = (
         select(
             MatchFeedback.student_id, MatchFeedback.dismiss_reason, JobPosting.province, JobPosting.post_type,
-            JobPosting.hospital_level, JobPosting.salary_max, JobPosting.unit_nature, JobPosting.emerging_field,
+            JobPosting.hospital_level, JobPosting.salary_max, JobPosting.title, JobPosting.emerging_field,
         )
         .join(JobPosting, JobPosting.id == MatchFeedback.posting_id)
         .where(MatchFeedback.dismissed_at.is_not(None))
@@ -210,7 +216,7 @@ def _declined_penalties(rows, postings: _Postings, cols: np.ndarray, w: int):
     types = {TYPE_INDEX.get(r.post_type, -1) for r in rows if r.dismiss_reason == "post_type"}
     levels = {LEVEL_INDEX.get(r.hospital_level or "", -1) for r in rows if r.dismiss_reason == "hospital_level" and r.hospital_level}
     pay = [r.salary_max for r in rows if r.dismiss_reason == "pay" and r.salary_max is not None]
-    fields = [(hash(r.unit_nature), hash(r.emerging_field or "")) for r in rows if r.dismiss_reason == "not_my_field"]
+    fields = {hash(_field_key(r.emerging_field, r.title)) for r in rows if r.dismiss_reason == "not_my_field"}
     checks = []
     if provinces:
         checks.append((np.isin(postings.province[cols], list(provinces)), DECLINED_REGION))
@@ -222,10 +228,7 @@ def _declined_penalties(rows, postings: _Postings, cols: np.ndarray, w: int):
         salary = postings.salary_max[cols]
         checks.append((~(salary > max(pay)), DECLINED_PAY))  # no more pay than what was declined, or unknown
     if fields:
-        hit = np.zeros(len(cols), dtype=bool)
-        for nature, emerging in fields:
-            hit |= (postings.unit_nature[cols] == nature) & (postings.emerging_code[cols] == emerging)
-        checks.append((hit, DECLINED_FIELD))
+        checks.append((np.isin(postings.field[cols], list(fields)), DECLINED_FIELD))
     for hit, bit in checks:
         penalty += w * hit
         bits |= np.where(hit, bit, 0)
@@ -243,6 +246,7 @@ def _score_group(students, degree, listed, postings: _Postings, cols: np.ndarray
     p_grass = postings.grassroots[cols]
     p_emerg = postings.emerging[cols]
     p_lic = postings.licence[cols]
+    p_title = postings.title[cols]
     p_listed = listed[cols]
     rank = vocab.DEGREE_RANK.get(degree, 1)
     exact = postings.min_rank[cols] == rank
@@ -315,7 +319,8 @@ def _score_group(students, degree, listed, postings: _Postings, cols: np.ndarray
     k = min(per_student, e)
     if k == 0:
         return [(s.id, []) for s in students]
-    top = np.argpartition(-score, k - 1, axis=1)[:, :k] if k < e else np.tile(np.arange(e), (g, 1))
+    pool = min(3 * k, e)  # candidates, from which the list keeps some variety of posts
+    top = np.argpartition(-score, pool - 1, axis=1)[:, :pool] if pool < e else np.tile(np.arange(e), (g, 1))
     top_scores = np.take_along_axis(score, top, axis=1)
     order = np.argsort(-top_scores, axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
@@ -332,7 +337,7 @@ def _score_group(students, degree, listed, postings: _Postings, cols: np.ndarray
     results = []
     for i, s in enumerate(students):
         row_score = score[i]
-        chosen = [int(j) for j in top[i] if row_score[j] != -np.inf]
+        chosen = _varied([int(j) for j in top[i] if row_score[j] != -np.inf], p_title, k)
         surfaced: list[int] = []
         if surfaced_top is not None:
             have = sum(1 for j in chosen if p_grass[j] and not_closed[i] or p_emerg[j])
@@ -362,6 +367,23 @@ def _score_group(students, degree, listed, postings: _Postings, cols: np.ndarray
             items.append((int(cols[j]), int(round(row_score[j])), b, discovery))
         results.append((s.id, items))
     return results
+
+
+def _varied(ranked: list[int], titles: np.ndarray, k: int) -> list[int]:
+    """The best k, with at most SAME_TITLE posts of one title while others are left (ten identical
+    规培 posts from ten provinces would hide everything else)."""
+    chosen, held, seen = [], [], defaultdict(int)
+    for j in ranked:
+        title = int(titles[j])
+        if seen[title] < SAME_TITLE:
+            seen[title] += 1
+            chosen.append(j)
+            if len(chosen) == k:
+                return chosen
+        else:
+            held.append(j)
+    chosen.extend(held[: k - len(chosen)])
+    return sorted(chosen, key=ranked.index) if held else chosen
 
 
 def compute(*, student_ids=None, today: date | None = None, chunk: int = CHUNK) -> BatchResult:

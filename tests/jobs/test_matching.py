@@ -182,3 +182,29 @@ def test_batch_result_counts(app, make_student, make_posting):
         db.session.commit()
         assert (result.students, result.postings, result.recommendations) == (3, 2, 6)
         assert len(db.session.scalars(select(Recommendation)).all()) == 6
+
+
+def test_one_title_does_not_fill_the_whole_list(app, make_student, make_posting, recommend):
+    from portal import settings
+
+    student = make_student(major="临床医学", intended_regions=["北京"])
+    same = [make_posting(title="规培学员", employer=f"附属医院{i}", province="北京") for i in range(5)]
+    others = [make_posting(title=f"其他岗位{i}", province="甘肃") for i in range(2)]
+    with app.app_context():
+        settings.put("jobs.per_student", 4)
+        settings.put("jobs.discovery_slots", 0)
+        db.session.commit()
+    got = recommend()[student.id]
+    assert got == same[:2] + others
+
+
+def test_not_my_field_moves_down_posts_of_the_same_kind(app, make_student, make_posting, recommend):
+    student = make_student(major="药学")
+    declined = make_posting(title="医药学术专员", majors="药学", unit_nature="private_enterprise", hospital_level="")
+    similar = make_posting(title="医药学术专员", employer="另一家公司", majors="药学", unit_nature="private_enterprise",
+                           hospital_level="", salary_max=12000)
+    pharmacist = make_posting(title="临床药师", majors="药学", hospital_level="", salary_max=6000)
+    with app.app_context():
+        services.dismiss(db.session.get(Student, student.id), db.session.get(JobPosting, declined), reason="not_my_field")
+        db.session.commit()
+    assert recommend()[student.id] == [pharmacist, similar]
