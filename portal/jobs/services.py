@@ -10,6 +10,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, settings
@@ -306,10 +307,8 @@ def save(student: Student, posting: JobPosting) -> bool:
     try:
         with db.session.begin_nested():
             db.session.add(SavedPosting(student_id=student.id, posting_id=posting.id))
-    except Exception as error:  # a second click that raced the first
-        if "unique" in str(error).lower() or "duplicate" in str(error).lower() or "primary" in str(error).lower():
-            return False
-        raise
+    except IntegrityError:  # a second click that raced the first
+        return False
     db.session.execute(
         update(MatchFeedback).where(MatchFeedback.student_id == student.id, MatchFeedback.posting_id == posting.id,
                                     MatchFeedback.saved_at.is_(None)).values(saved_at=utcnow())

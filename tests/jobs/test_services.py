@@ -234,3 +234,24 @@ def test_referrals_reach_the_archive(app, make_student, make_user, make_posting)
         titles = [e.title for e in archive.timeline(s, s.user) if e.kind == "job_referral"]
         assert titles == ["王老师 referred the post 社区医生"]
         assert db.session.scalar(select(func.count(Referral.id))) == 1
+
+
+def test_a_stage_change_made_meanwhile_is_not_overwritten(app, make_student):
+    from sqlalchemy import update
+
+    from portal.jobs.models import Application
+
+    student = make_student()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        application = services.apply(db.session.get(Student, student.id), employer="某医院", title="护士",
+                                     on=services.local_today())
+        db.session.commit()
+        # another tab moved it on after this page was loaded
+        with db.engine.begin() as conn:
+            conn.execute(update(Application).where(Application.id == application.id).values(stage="rejected"))
+        with pytest.raises(JobsError, match="changed meanwhile") as error:
+            services.advance(application, stage="interview", on=services.local_today(), actor=None)
+        assert error.value.status == 409
+        db.session.rollback()
+        assert db.session.get(Application, application.id).stage == "rejected"
+        assert db.session.scalar(select(func.count(ApplicationEvent.id))) == 1
