@@ -33,4 +33,10 @@ PAGES: list[Page] = [
     Page("student home", "student", "/student/"),
     Page("mentor home", "mentor", "/mentor/"),
     Page("alumni home", "alumni", "/alumni/"),
+    Page("my plan", "student", "/plans/me"),
+    Page("questionnaire", "student", "/plans/me/questionnaire"),
+    Page("support plans (mentor)", "mentor", "/plans/"),
+    Page("support plans (admin)", "admin", "/plans/"),
+    Page("subsidy list (admin)", "admin", "/plans/subsidy/"),
+    Page("questionnaires (admin)", "admin", "/plans/admin/"),
 ]

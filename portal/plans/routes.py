@@ -293,11 +293,13 @@ def index():
     form = PlanFilterForm(request.args)
     if not form.validate():
         abort(400)
-    page = paginate_rows(services.plan_list(current_user, show=form.show.data or "", q=form.q.data), per_page=50)
+    rows, count = services.plan_list(current_user, show=form.show.data or "", q=form.q.data)
+    page = paginate_rows(rows, count=count, per_page=50)
     ids = [row[0].id for row in page.items]
     round_ = services.current_round()
     return render(
         "plans/index.html", "plans/_plan_rows.html", form=form, page=page, round=round_,
+        progress=services.goal_counts([row[2].id for row in page.items if row[2] is not None]),
         answered=services.response_status(ids, round_.id if round_ else None),
         codes=services.latest_codes(ids), today=services.today(),
     )

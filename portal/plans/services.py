@@ -798,58 +798,67 @@ def plan_progress(student_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     return {student_id: (int(open_count), int(overdue)) for student_id, open_count, overdue in rows}
 
 
-def goal_counts_subquery():
+def goal_counts(plan_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per plan on a page: open, overdue, done and suggested goals, in one query."""
+    if not plan_ids:
+        return {}
     on = today()
     is_open_goal = PlanGoal.status == GoalStatus.OPEN
-    return (
+    rows = db.session.execute(
         select(
-            PlanGoal.plan_id.label("plan_id"),
-            func.count(case((is_open_goal, 1))).label("open"),
-            func.count(case((and_(is_open_goal, PlanGoal.due_on < on), 1))).label("overdue"),
-            func.count(case((PlanGoal.status == GoalStatus.DONE, 1))).label("done"),
-            func.count(case((PlanGoal.status == GoalStatus.SUGGESTED, 1))).label("suggested"),
+            PlanGoal.plan_id,
+            func.count(case((is_open_goal, 1))),
+            func.count(case((and_(is_open_goal, PlanGoal.due_on < on), 1))),
+            func.count(case((PlanGoal.status == GoalStatus.DONE, 1))),
+            func.count(case((PlanGoal.status == GoalStatus.SUGGESTED, 1))),
         )
+        .where(PlanGoal.plan_id.in_(plan_ids))
         .group_by(PlanGoal.plan_id)
-        .subquery()
-    )
+    ).all()
+    return {plan_id: dict(open=o, overdue=od, done=d, suggested=sg) for plan_id, o, od, d, sg in rows}
+
+
+def ledger_ids():
+    """The ids of the students in the ledger, as a subquery (for counting: cheaper than EXISTS per row)."""
+    return select(HardshipClaim.student_id).where(HardshipClaim.status == ClaimStatus.VERIFIED)
 
 
 def plan_list(viewer, *, show: str = "", q: str | None = None):
     """Students in the ledger with their plans, for the plans list: a mentor's caseload, or everyone for admins.
 
     show: "" all, "due" review due, "overdue" with overdue goals, "none" without a plan.
-    Rows: (Student, User, SupportPlan|None, open, overdue, done, suggested).
+    Returns (rows, count): rows give (Student, User, SupportPlan|None) in student-number order (review
+    date for "due"); count counts them without the joins the rows need.
     """
     from portal.students.services import caseload_student_ids
 
-    counts = goal_counts_subquery()
-    stmt = (
-        select(
-            Student, User, SupportPlan,
-            func.coalesce(counts.c.open, 0), func.coalesce(counts.c.overdue, 0),
-            func.coalesce(counts.c.done, 0), func.coalesce(counts.c.suggested, 0),
-        )
-        .join(User, User.id == Student.user_id)
-        .outerjoin(SupportPlan, SupportPlan.student_id == Student.id)
-        .outerjoin(counts, counts.c.plan_id == SupportPlan.id)
-        .where(in_ledger(Student.id))
-    )
+    # IN (subquery) rather than EXISTS per row: both databases build the set once (20,000 students)
+    on = today()
+    where = [Student.id.in_(ledger_ids())]
     if viewer.role != "admin":
-        stmt = stmt.where(Student.id.in_(caseload_student_ids(viewer)))
+        where.append(Student.id.in_(caseload_student_ids(viewer)))
     if show == "due":
-        stmt = stmt.where(SupportPlan.review_on <= today())
+        where.append(Student.id.in_(select(SupportPlan.student_id).where(SupportPlan.review_on <= on)))
     elif show == "overdue":
-        stmt = stmt.where(counts.c.overdue > 0)
+        where.append(Student.id.in_(
+            select(SupportPlan.student_id).join(PlanGoal, PlanGoal.plan_id == SupportPlan.id)
+            .where(PlanGoal.status == GoalStatus.OPEN, PlanGoal.due_on < on)
+        ))
     elif show == "none":
-        stmt = stmt.where(SupportPlan.id.is_(None))
+        where.append(Student.id.not_in(select(SupportPlan.student_id)))
+    count = select(func.count(Student.id))
     if q:
         like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(User.display_name.ilike(like), Student.student_no.ilike(like), Student.major.ilike(like)))
-    if show == "due":
-        stmt = stmt.order_by(SupportPlan.review_on, Student.student_no)
-    else:
-        stmt = stmt.order_by(func.coalesce(counts.c.overdue, 0).desc(), Student.student_no)
-    return stmt
+        where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like), Student.major.ilike(like)))
+        count = count.join(User, User.id == Student.user_id)
+    rows = (
+        select(Student, User, SupportPlan)
+        .join(User, User.id == Student.user_id)
+        .outerjoin(SupportPlan, SupportPlan.student_id == Student.id)
+        .where(*where)
+    )
+    rows = rows.order_by(SupportPlan.review_on, Student.student_no) if show == "due" else rows.order_by(Student.student_no)
+    return rows, count.where(*where)
 
 
 def response_status(student_ids: list[int], round_id: int | None) -> dict[int, str]:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -182,31 +182,49 @@ def eligibility_basis(student_ids: list[int], categories: list[str] | None = Non
     return basis
 
 
+def eligible_ids(categories: list[str]):
+    """The ids of the students with an eligible basis, as a subquery (for counting)."""
+    hardship = [c for c in categories if c != STUDENT_LOAN]
+    parts = []
+    if hardship:
+        parts.append(select(HardshipClaim.student_id).where(
+            HardshipClaim.status == ClaimStatus.VERIFIED, HardshipClaim.category.in_(hardship)))
+    if STUDENT_LOAN in categories:
+        parts.append(select(StudentLoan.student_id))
+    if not parts:
+        return select(Student.id).where(Student.id.is_(None))
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
 def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None):
     """Graduating students eligible for the subsidy with their application (if any) of that year.
 
     status: "" all, "none" not applied, or an application status. Mentors see their caseload.
-    Rows: (Student, User, SubsidyApplication | None).
+    Returns (rows, count): rows give (Student, User, SubsidyApplication | None) in student-number order.
     """
     from portal.students.services import caseload_student_ids
 
-    stmt = (
+    where = [Student.graduation_year == year, Student.id.in_(eligible_ids(eligible_categories()))]
+    if viewer.role != "admin":
+        where.append(Student.id.in_(caseload_student_ids(viewer)))
+    applied = select(SubsidyApplication.student_id).where(SubsidyApplication.year == year)
+    if status == "none":
+        where.append(Student.id.not_in(applied))
+    elif status:
+        where.append(Student.id.in_(applied.where(SubsidyApplication.status == status)))
+    count = select(func.count(Student.id))
+    if q:
+        like = f"%{q.strip()}%"
+        where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like)))
+        count = count.join(User, User.id == Student.user_id)
+    rows = (
         select(Student, User, SubsidyApplication)
         .join(User, User.id == Student.user_id)
         .outerjoin(SubsidyApplication, (SubsidyApplication.student_id == Student.id) & (SubsidyApplication.year == year))
-        .where(Student.graduation_year == year, eligible_condition(eligible_categories()))
+        .where(*where)
         .order_by(Student.student_no)
     )
-    if viewer.role != "admin":
-        stmt = stmt.where(Student.id.in_(caseload_student_ids(viewer)))
-    if status == "none":
-        stmt = stmt.where(SubsidyApplication.id.is_(None))
-    elif status:
-        stmt = stmt.where(SubsidyApplication.status == status)
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(User.display_name.ilike(like), Student.student_no.ilike(like)))
-    return stmt
+    return rows, count.where(*where)
 
 
 # --- applications --------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def subsidy_index():
     if not form.validate():
         abort(400)
     year = form.year.data or subsidy.graduating_year()
-    page = paginate_rows(subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data), per_page=50)
+    rows, count = subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data)
+    page = paginate_rows(rows, count=count, per_page=50)
     ids = [row[0].id for row in page.items]
     response = render(
         "plans/subsidy_index.html", "plans/_subsidy_rows.html", form=form, page=page, year=year,

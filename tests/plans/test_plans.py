@@ -228,6 +228,7 @@ def test_plan_list_is_scoped_and_uses_a_fixed_number_of_queries(app, client_as, 
                                                                ledger_student, round_ids):
     stranger = make_student(display_name="不在名单的同学")
     put_in_ledger(app, stranger)  # in the ledger, but on no caseload of this mentor
+    _plan_with_goals(app, ledger_student, users["mentor"], [("a", "student", "open", 3)])
     client = client_as("mentor")
 
     def measure():
