@@ -376,7 +376,7 @@ def seed(ctx) -> None:
         if not basis.get(student_id) or (student_id != first_student and rng.random() > 0.75):
             continue
         province = "湖北" if rng.random() < 0.85 else rng.choice(["广东", "河南", "北京"])
-        rejected = rng.random() < 0.04
+        rejected = student_id != first_student and rng.random() < 0.04
         last = rng.choices(range(len(steps)), weights=[25, 25, 20, 15, 15])[0]
         created = now - timedelta(days=rng.randrange(20, 70))
         application_rows.append(dict(

@@ -87,14 +87,22 @@ def option_label(option: dict, locale: str | None = None) -> str:
 
 # --- the ledger --------------------------------------------------------------------------
 
+def ledger_ids():
+    """The ids of the students in the ledger: those holding at least one verified hardship claim.
+
+    The one definition of "in the ledger" for this feature, as a subquery for `Student.id.in_(…)`.
+    """
+    return select(HardshipClaim.student_id).where(HardshipClaim.status == ClaimStatus.VERIFIED)
+
+
 def in_ledger(student_id_column):
-    """SQL condition: the student holds at least one verified hardship claim (is in the ledger)."""
-    return exists().where(HardshipClaim.student_id == student_id_column, HardshipClaim.status == ClaimStatus.VERIFIED)
+    """SQL condition: the student is in the ledger."""
+    return student_id_column.in_(ledger_ids())
 
 
 def is_in_ledger(student: Student | int) -> bool:
     student_id = student if isinstance(student, int) else student.id
-    return bool(db.session.scalar(select(in_ledger(student_id))))
+    return db.session.scalar(ledger_ids().where(HardshipClaim.student_id == student_id).limit(1)) is not None
 
 
 # --- questionnaires (administrators) -------------------------------------------------------
@@ -818,11 +826,6 @@ def goal_counts(plan_ids: list[int]) -> dict[int, dict[str, int]]:
     return {plan_id: dict(open=o, overdue=od, done=d, suggested=sg) for plan_id, o, od, d, sg in rows}
 
 
-def ledger_ids():
-    """The ids of the students in the ledger, as a subquery (for counting: cheaper than EXISTS per row)."""
-    return select(HardshipClaim.student_id).where(HardshipClaim.status == ClaimStatus.VERIFIED)
-
-
 def plan_list(viewer, *, show: str = "", q: str | None = None):
     """Students in the ledger with their plans, for the plans list: a mentor's caseload, or everyone for admins.
 
@@ -834,7 +837,7 @@ def plan_list(viewer, *, show: str = "", q: str | None = None):
 
     # IN (subquery) rather than EXISTS per row: both databases build the set once (20,000 students)
     on = today()
-    where = [Student.id.in_(ledger_ids())]
+    where = [in_ledger(Student.id)]
     if viewer.role != "admin":
         where.append(Student.id.in_(caseload_student_ids(viewer)))
     if show == "due":

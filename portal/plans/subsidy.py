@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select, union, update
+from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,7 +25,7 @@ from portal.plans.models import (
     SubsidyStatus,
     SubsidyStep,
 )
-from portal.plans.services import PlansError, in_ledger, today
+from portal.plans.services import PlansError, today
 from portal.students.models import ClaimStatus, HardshipCategory, HardshipClaim, Student
 
 STUDENT_LOAN = "student_loan"
@@ -142,21 +142,6 @@ def save_settings(*, categories: list[str], default_amount_value: Decimal, amoun
 
 
 # --- eligibility ---------------------------------------------------------------------------
-
-def eligible_condition(categories: list[str]):
-    """SQL condition on Student.id: a verified claim in an eligible category, or a student loan when
-    loans count. Loan holders qualify by the subsidy's own rules even without another category."""
-    hardship = [c for c in categories if c != STUDENT_LOAN]
-    conditions = []
-    if hardship:
-        conditions.append(exists().where(
-            HardshipClaim.student_id == Student.id, HardshipClaim.status == ClaimStatus.VERIFIED,
-            HardshipClaim.category.in_(hardship),
-        ))
-    if STUDENT_LOAN in categories:
-        conditions.append(exists().where(StudentLoan.student_id == Student.id))
-    return or_(*conditions) if conditions else Student.id.is_(None)
-
 
 def eligibility_basis(student_ids: list[int], categories: list[str] | None = None) -> dict[int, list[str]]:
     """Each student's eligible bases, in the order of the settings (two queries)."""
@@ -460,6 +445,3 @@ def help_of(student_id: int) -> list[HelpGiven]:
         .options(joinedload(HelpGiven.recorded_by)).order_by(HelpGiven.given_on.desc(), HelpGiven.id.desc())
     ))
 
-
-def is_graduating_in_ledger(student: Student) -> bool:
-    return bool(db.session.scalar(select(in_ledger(student.id))))

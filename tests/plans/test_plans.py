@@ -324,3 +324,14 @@ def test_demo_seed_fills_the_plans_pages(app, runner):
     client.post("/auth/login", data={"username": "student0001", "password": "demo-pass-123"})
     page = client.get("/plans/me", headers=EN).get_data(as_text=True)
     assert "My support plan" in page and "Your interest code" in page
+
+
+def test_cli_adds_the_default_questionnaire_and_starts_missing_plans(app, runner, users, ledger_student, make_student):
+    assert "created" in runner.invoke(args=["plans", "default-questionnaire"]).output
+    assert "already present" in runner.invoke(args=["plans", "default-questionnaire"]).output
+    outside = make_student()  # not in the ledger: no plan
+    put_in_ledger(app, outside, status="rejected")
+    assert "1 plans started" in runner.invoke(args=["plans", "create-plans"]).output
+    assert "0 plans started" in runner.invoke(args=["plans", "create-plans"]).output
+    with app.app_context():
+        assert list(db.session.scalars(select(SupportPlan.student_id))) == [ledger_student.id]

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.plans import services
 from portal.plans.models import Question, Questionnaire, QuestionnaireResponse, QuestionnaireRound, PlanRule
 from portal.students.models import Intervention, Student
-from tests.plans.helpers import COMPLETE_ANSWERS, as_form, open_round, put_in_ledger
+from tests.plans.helpers import COMPLETE_ANSWERS, as_form, open_round
 
 EN = {"Accept-Language": "en"}
 
