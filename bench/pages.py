@@ -38,4 +38,10 @@ PAGES: list[Page] = [
     Page("mentor jobs caseload", "mentor", "/jobs/caseload"),
     Page("admin job curation", "admin", "/jobs/manage"),
     Page("admin job match quality", "admin", "/jobs/manage/quality"),
+    Page("my plan", "student", "/plans/me"),
+    Page("questionnaire", "student", "/plans/me/questionnaire"),
+    Page("support plans (mentor)", "mentor", "/plans/"),
+    Page("support plans (admin)", "admin", "/plans/"),
+    Page("subsidy list (admin)", "admin", "/plans/subsidy/"),
+    Page("questionnaires (admin)", "admin", "/plans/admin/"),
 ]

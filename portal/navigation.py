@@ -24,7 +24,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Appointments"), None, _l("Book mock interviews and counseling.")),
         NavItem(_l("Group sessions"), None, _l("Alumni sharing, lectures and free skills training.")),
         NavItem(_l("Jobs"), "jobs.recommendations", _l("Curated postings matched to you.")),
-        NavItem(_l("My plan"), None, _l("Questionnaire, career-interest test and your personal plan.")),
+        NavItem(_l("My plan"), "plans.my_plan", _l("Questionnaire, career-interest test and your personal plan.")),
         NavItem(_l("My archive"), None, _l("Everything the portal holds about you, to view and download.")),
     ],
     Role.MENTOR: [
@@ -34,7 +34,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Resume reviews"), None, _l("Resumes waiting for your comments.")),
         NavItem(_l("Availability"), None, _l("Publish slots and see your bookings.")),
         NavItem(_l("Jobs"), "jobs.caseload", _l("Refer curated postings to your students.")),
-        NavItem(_l("Support plans"), None, _l("One plan per student, reviewed on set dates.")),
+        NavItem(_l("Support plans"), "plans.index", _l("One plan per student, reviewed on set dates.")),
         NavItem(_l("Follow-ups"), None, _l("Destinations and calls after graduation.")),
     ],
     Role.ALUMNI: [
@@ -49,7 +49,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Ledger and imports"), None, _l("Rosters, certification lists and the verified ledger.")),
         NavItem(_l("Caseloads"), None, _l("Assign students to mentors.")),
         NavItem(_l("Job curation"), "jobs.manage", _l("Curate postings and tune the matching.")),
-        NavItem(_l("Questionnaires"), None, _l("Intake questionnaire and plan rules.")),
+        NavItem(_l("Questionnaires"), "plans.admin_home", _l("Intake questionnaire and plan rules.")),
         NavItem(_l("Reports"), None, _l("Destination rate and analysis reports.")),
     ],
 }

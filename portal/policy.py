@@ -136,6 +136,45 @@ def _intervention_edit(user, intervention) -> bool:
 
 # --- plans: questionnaires, interest inventory, support plans ---------------------------
 
+@rule("plans.own")
+def _plans_own(user, obj) -> bool:
+    """A student's own questionnaire, interest test and plan."""
+    return user.role == Role.STUDENT
+
+
+@rule("plans.list", "subsidy.list")
+def _plans_list(user, obj) -> bool:
+    """Admins see every student in the ledger; mentors their caseload (the queries are scoped)."""
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("plans.manage", "plans.answer_for", "subsidy.apply", "subsidy.help")
+def _plans_manage(user, student) -> bool:
+    """A student's plan, answers recorded after a talk, subsidy and help: admins and their own mentors."""
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("plans.view_answers", "plans.view_interests")
+def _plans_view_answers(user, student) -> bool:
+    """Questionnaire answers (psychological barriers among them) and interest results:
+    the student, their mentors and admins only."""
+    return user.role == Role.ADMIN or _is_own_student(user, student) or _assigned(user, student)
+
+
+@rule("plans.goal_done")
+def _plans_goal_done(user, goal) -> bool:
+    """The student marks their own steps done; their mentors and admins any goal."""
+    student = goal.plan.student
+    if _is_own_student(user, student):
+        return goal.owner == "student"
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("questionnaires.manage", "subsidy.manage")
+def _plans_office(user, obj) -> bool:
+    """The questionnaire, rounds, rule table, subsidy steps, settings and the bureau's list."""
+    return user.role == Role.ADMIN
+
 
 # --- resumes -----------------------------------------------------------------------------
 
