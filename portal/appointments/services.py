@@ -490,11 +490,13 @@ def book(slot: Slot, student: Student, *, by: User, topic: str | None = None, no
     booking = Booking(slot_id=slot.id, student_id=student.id, status=BookingStatus.BOOKED, topic=topic,
                       booked_at=now, booked_by_id=by.id)
     db.session.add(booking)
+    # worded before the insert: after a refused insert the transaction is dead until the caller rolls back
+    taken = _("Someone has just booked this slot. Please choose another.")
     try:
         db.session.flush()
     except IntegrityError:
         # the unique index: another request booked the slot between our check and our insert
-        raise AppointmentError(_("Someone has just booked this slot. Please choose another."), status=409) from None
+        raise AppointmentError(taken, status=409) from None
     booking.slot = slot
     student_user = db.session.get(User, student.user_id)
     notify(slot.host_id, BOOKED, link=link_for("appointments.booking", booking_id=booking.id),

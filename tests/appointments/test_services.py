@@ -490,3 +490,13 @@ def test_next_appointments_for_the_caseload_page(app, mentor, student, make_book
         assert set(result) == {student.id}
         assert result[student.id] == _get(Slot, sooner).starts_at
         assert result[student.id].tzinfo is not None
+
+
+def test_the_unique_index_has_the_last_word(app, mentor, student, make_booker, monkeypatch):
+    """Were the check in Python to miss a booking, the insert is refused with the same clear 409."""
+    slot_id = publish_one(app, mentor)
+    book(app, slot_id, student)
+    monkeypatch.setattr(services, "_holding_booking", lambda slot_id: None)
+    with pytest.raises(services.AppointmentError, match="just booked") as caught:
+        book(app, slot_id, make_booker())
+    assert caught.value.status == 409
