@@ -33,4 +33,9 @@ PAGES: list[Page] = [
     Page("student home", "student", "/student/"),
     Page("mentor home", "mentor", "/mentor/"),
     Page("alumni home", "alumni", "/alumni/"),
+    Page("student open slots", "student", "/appointments/"),
+    Page("student bookings", "student", "/appointments/mine"),
+    Page("mentor availability", "mentor", "/appointments/host"),
+    Page("mentor campaigns", "mentor", "/appointments/campaigns"),
+    Page("alumni slots", "alumni", "/appointments/host"),
 ]

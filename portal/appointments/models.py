@@ -57,7 +57,7 @@ class Slot(db.Model):
     __tablename__ = "appointment_slots"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_appointment_slots_open", "status", "bookable_until", "starts_at"),
+        Index("ix_appointment_slots_open", "status", "starts_at"),  # the open-slot list, soonest first
         Index("ix_appointment_slots_host_time", "host_id", "starts_at"),
         Index("ix_appointment_slots_series", "series_key"),
     )

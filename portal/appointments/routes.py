@@ -107,7 +107,7 @@ def slots():
     form = SlotFilterForm(request.args)
     form.kind.choices = kind_choices(list(AppointmentKind), blank=_("All kinds"))
     hosts = services.hosts_with_open_slots()
-    form.host.choices = choices([("", _("All hosts"))] + [(str(h.id), h.display_name) for h in hosts])
+    form.host.choices = choices([("", _("All hosts"))] + [(str(host_id), name) for host_id, name in hosts])
     if not form.validate():
         abort(400)
     stmt = services.open_slots_stmt(
@@ -120,7 +120,16 @@ def slots():
     if current_user.role == Role.STUDENT:
         student = student_of_user(current_user)
         pause = services.booking_pause(student) if student is not None else None
-    return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause)
+    return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
+                  kind_names=_kind_names(), row_labels=_row_labels())
+
+
+def _kind_names() -> dict[str, str]:
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
+def _row_labels() -> dict[str, str]:
+    return {"minutes": _("min"), "online": _("Online"), "book": _("Book"), "details": _("Details")}
 
 
 @bp.route("/slots/<int:slot_id>")

@@ -350,7 +350,8 @@ def open_slots_stmt(*, now: datetime | None = None, kind: str | None = None, hos
     stmt = (
         select(Slot)
         .options(joinedload(Slot.host))
-        .where(Slot.status == SlotStatus.OPEN, Slot.bookable_until > now, ~_holding_exists())
+        # starts_at > now is implied by bookable_until > now; it lets the index give the order
+        .where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now, Slot.bookable_until > now, ~_holding_exists())
         .order_by(Slot.starts_at, Slot.id)
     )
     if kind:
@@ -365,13 +366,15 @@ def open_slots_stmt(*, now: datetime | None = None, kind: str | None = None, hos
     return stmt
 
 
-def hosts_with_open_slots(*, now: datetime | None = None) -> list[User]:
+def hosts_with_open_slots(*, now: datetime | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the hosts with a bookable slot, for the host filter."""
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(User).where(
-            User.id.in_(select(Slot.host_id).where(Slot.status == SlotStatus.OPEN, Slot.bookable_until > now))
+    return list(db.session.execute(
+        select(User.id, User.display_name).where(
+            User.id.in_(select(Slot.host_id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now,
+                                                   Slot.bookable_until > now))
         ).order_by(User.display_name)
-    ))
+    ).all())
 
 
 # --- booking ------------------------------------------------------------------------------
