@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import policy
+from portal import audit, policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role, User
 from portal.appointments import bp, services
@@ -192,6 +192,11 @@ def booking(booking_id: int):
     booking = get_booking_or_404(booking_id)
     policy.require("booking.view", booking)
     is_host = booking.slot.host_id == current_user.id
+    if booking.slot.kind == AppointmentKind.PSYCHOLOGICAL_COUNSELING and not is_host \
+            and booking.student.user_id != current_user.id:
+        # that a student sees a counselor is sensitive: a mentor's or the office's look is logged
+        audit.record(current_user, "appointments.counseling_viewed", booking)
+        db.session.commit()
     no_shows = None
     if current_user.role in (Role.MENTOR, Role.ADMIN):
         no_shows = services.no_show_counts([booking.student_id]).get(booking.student_id, 0)

@@ -275,6 +275,10 @@ def test_psychological_counseling_shows_the_mentor_only_that_it_happened(app, me
     body = mentor_page.get_data(as_text=True)
     assert mentor_page.status_code == 200 and "This counseling took place" in body
     assert "睡眠问题" not in body and "最近失眠" not in body
+    with app.app_context():
+        from portal.audit.models import AuditLog
+
+        assert db.session.scalar(select(AuditLog.actor_id).where(AuditLog.action == "appointments.counseling_viewed")) == mentor.id
     assert "最近失眠" in counselor_client.get(f"/appointments/bookings/{booking_id}").get_data(as_text=True)
 
 
