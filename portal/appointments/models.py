@@ -32,10 +32,6 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-# every status but CANCELLED holds the slot: a slot has at most one such booking (see the index)
-HOLDING = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
-
-
 class HostProfile(db.Model):
     """What the office says about a host. The row is also the lock taken while a host's slots change,
     so that two requests cannot both pass the overlap check (see services.lock_host)."""

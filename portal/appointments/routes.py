@@ -296,7 +296,7 @@ def host_home():
     caseload_no_shows = services.caseload_no_shows(current_user) if is_mentor else []
     return render_template(
         "appointments/host.html", page=page, to_close=to_close, no_shows=no_shows, is_mentor=is_mentor,
-        caseload_no_shows=caseload_no_shows, now=now, attendance_form=AttendanceForm(formdata=None),
+        caseload_no_shows=caseload_no_shows, now=now,
         withdraw_form=WithdrawForm(formdata=None), kinds=services.host_kinds(current_user),
     )
 
@@ -388,21 +388,28 @@ def attendance(booking_id: int):
     try:
         services.mark_attendance(booking, by=current_user, attended=form.attended.data == "yes")
     except services.AppointmentError as error:
-        return _failed(error)
+        if not is_htmx():
+            return _failed(error)
+        db.session.rollback()
+        return _close_row(get_booking_or_404(booking_id), str(error), ok=False, status=error.status)
     db.session.commit()
     if is_htmx():
-        no_shows = services.no_show_counts([booking.student_id]) if current_user.role == Role.MENTOR else {}
-        response = make_response(render_template(
-            "appointments/_close_row.html", booking=booking, no_shows=no_shows,
-            is_mentor=current_user.role == Role.MENTOR, attendance_form=AttendanceForm(formdata=None),
-            row_message=_("Saved."),
-        ))
-        response.vary.add("HX-Request")
-        return response
+        return _close_row(booking, _("Saved."), ok=True)
     flash(_("Attendance saved."), "success")
     if request.form.get("back") == "booking":
         return redirect(url_for("appointments.booking", booking_id=booking.id))
     return redirect(url_for("appointments.host_home"))
+
+
+def _close_row(booking: Booking, message: str, *, ok: bool, status: int = 200):
+    """The host's row of an appointment to close, as htmx swaps it in after a change."""
+    is_mentor = current_user.role == Role.MENTOR
+    response = make_response(render_template(
+        "appointments/_close_row.html", booking=booking, is_mentor=is_mentor, row_message=message, row_ok=ok,
+        no_shows=services.no_show_counts([booking.student_id]) if is_mentor else {},
+    ), status)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.post("/bookings/<int:booking_id>/host-cancel")

@@ -939,20 +939,11 @@ def next_appointments(student_ids, *, now: datetime | None = None) -> dict[int, 
     if not ids:
         return {}
     now = now or utcnow()
-    rows = db.session.execute(
+    return dict(db.session.execute(
         select(Booking.student_id, func.min(Slot.starts_at)).join(Slot, Booking.slot_id == Slot.id)
         .where(Booking.student_id.in_(ids), Booking.status == BookingStatus.BOOKED, Slot.starts_at > now)
         .group_by(Booking.student_id)
-    ).all()
-    # min() over a TypeDecorator column comes back as the driver's value on some databases
-    result = {}
-    for student_id, starts_at in rows:
-        if isinstance(starts_at, str):
-            starts_at = datetime.fromisoformat(starts_at)
-        if starts_at.tzinfo is None:
-            starts_at = starts_at.replace(tzinfo=timezone.utc)
-        result[student_id] = starts_at
-    return result
+    ).all())
 
 
 def caseload_no_shows(mentor: User) -> list[tuple[Student, int]]:

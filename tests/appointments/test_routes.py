@@ -225,6 +225,11 @@ def test_attendance_answers_htmx_with_the_row(app, mentor, student, as_user):
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and body.lstrip().startswith(f'<tr id="close-{booking_id}">')
     assert "Did not come" in body and "HX-Request" in fragment.headers["Vary"]
+    future = book(app, publish_one(app, mentor, kind="resume_review"), student)
+    refused = client.post(f"/appointments/bookings/{future}/attendance", data={"attended": "yes"}, headers=HX)
+    assert refused.status_code == 409 and refused.get_data(as_text=True).lstrip().startswith(f'<tr id="close-{future}">')
+    assert "once the appointment has begun" in refused.get_data(as_text=True)
+    assert client.post(f"/appointments/bookings/{future}/attendance", data={"attended": "yes"}).status_code == 409
     plain = client.post(f"/appointments/bookings/{booking_id}/attendance", data={"attended": "yes"})
     assert plain.status_code == 302 and plain.location.endswith("/appointments/host")
     assert booking_status(app, booking_id) == BookingStatus.ATTENDED

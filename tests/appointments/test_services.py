@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from portal import settings
 from portal.accounts.models import User
 from portal.appointments import services
-from portal.appointments.models import Booking, BookingStatus, Outcome, Slot, SlotStatus
+from portal.appointments.models import Booking, BookingStatus, Slot, SlotStatus
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.models import Notification
 from portal.students import archive
 from portal.students.models import Intervention, Student
-from tests.appointments.helpers import at, book, booking_status, outbox, past_booking, publish, publish_one
+from tests.appointments.helpers import book, booking_status, outbox, past_booking, publish, publish_one
 
 
 def _get(model, ident):
