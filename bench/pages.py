@@ -44,4 +44,9 @@ PAGES: list[Page] = [
     Page("support plans (admin)", "admin", "/plans/"),
     Page("subsidy list (admin)", "admin", "/plans/subsidy/"),
     Page("questionnaires (admin)", "admin", "/plans/admin/"),
+    Page("student open slots", "student", "/appointments/"),
+    Page("student bookings", "student", "/appointments/mine"),
+    Page("mentor availability", "mentor", "/appointments/host"),
+    Page("mentor campaigns", "mentor", "/appointments/campaigns"),
+    Page("alumni slots", "alumni", "/appointments/host"),
 ]
