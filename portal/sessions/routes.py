@@ -344,12 +344,17 @@ def hosting():
 def roster(session_id: int):
     gs = get_session_or_404(session_id)
     policy.require("session.roster", gs)
+    return _roster_page(gs)
+
+
+def _roster_page(gs: GroupSession, *, status: int = 200):
     registered, waitlist = services.roster(gs)
+    now = utcnow()
     return render_template(
         "sessions/roster.html", gs=gs, registered=registered, waitlist=waitlist,
-        ratings=services.rating_summary(gs), now=utcnow(), phase=services.phase(gs, utcnow()),
+        ratings=services.rating_summary(gs), now=now, phase=services.phase(gs, now),
         check_in_from=gs.starts_at - services.CHECK_IN_OPENS_BEFORE, **_labels(),
-    )
+    ), status
 
 
 @bp.post("/<int:session_id>/roster/<int:registration_id>/attendance")
@@ -385,6 +390,7 @@ def attendance(session_id: int, registration_id: int):
         return response
     if message:
         flash(message, "error")
+        return _roster_page(gs, status=status)
     return redirect(url_for("sessions.roster", session_id=gs.id))
 
 
@@ -450,7 +456,8 @@ def alumni():
     policy.require("alumni.directory")
     q = (request.args.get("q") or "").strip()[:100]
     page = paginate(services.alumni_directory(q=q or None), per_page=50)
-    return render("sessions/alumni.html", "sessions/_alumni_rows.html", page=page, q=q)
+    details = services.directory_details([user.id for user in page.items])
+    return render("sessions/alumni.html", "sessions/_alumni_rows.html", page=page, details=details, q=q)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -12,7 +12,6 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import escape
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased, joinedload
@@ -353,15 +352,17 @@ def rating_summary(gs: GroupSession) -> RatingSummary:
 
 # --- creating, changing, reviewing and cancelling sessions ---------------------------------
 
+BLOCK_TAGS = re.compile(r"<(p|ul|ol|li|h3|h4|blockquote|pre|br)\b", re.IGNORECASE)
+
+
 def _rich_text(text: str | None) -> str:
-    """Sanitised HTML from what the author typed; plain text keeps its paragraphs and line breaks."""
-    text = (text or "").strip()
-    if not text:
-        return ""
-    if "<" not in text:
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
-        text = "".join("<p>" + str(escape(p)).replace("\n", "<br>") + "</p>" for p in paragraphs)
-    return clean_html(text)
+    """Sanitised HTML from what the author typed. Text without paragraphs of its own (typed in a
+    plain text box) keeps its blank-line paragraphs and line breaks."""
+    cleaned = clean_html((text or "").strip())
+    if not cleaned or BLOCK_TAGS.search(cleaned):
+        return cleaned
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", cleaned.replace("\r\n", "\n")) if p.strip()]
+    return clean_html("".join("<p>" + p.replace("\n", "<br>") + "</p>" for p in paragraphs))
 
 
 def allowed_kinds(user: User) -> tuple[SessionKind, ...]:
@@ -753,15 +754,10 @@ def save_profile(user: User, *, graduation_year: int, employer: str, post: str, 
 
 
 def alumni_directory(*, q: str | None = None) -> Select:
-    """Every alumni account with its profile (if any) and how many sessions it hosted, one query."""
-    hosted = (
-        select(func.count(GroupSession.id))
-        .where(GroupSession.host_id == User.id, GroupSession.status == SessionStatus.PUBLISHED)
-        .correlate(User)
-        .scalar_subquery()
-    )
+    """Every alumni account (with or without a profile yet), by username; searchable by name,
+    employer or post. directory_details() loads the rest for a page of them."""
     stmt = (
-        select(User, AlumniProfile, hosted.label("hosted"))
+        select(User)
         .outerjoin(AlumniProfile, AlumniProfile.user_id == User.id)
         .where(User.role == Role.ALUMNI)
         .order_by(User.username)
@@ -771,6 +767,19 @@ def alumni_directory(*, q: str | None = None) -> Select:
         stmt = stmt.where(or_(User.display_name.ilike(like), AlumniProfile.employer.ilike(like),
                               AlumniProfile.post.ilike(like)))
     return stmt
+
+
+def directory_details(user_ids: list[int]) -> dict[int, tuple[AlumniProfile | None, int]]:
+    """Profiles and the number of published sessions hosted, for these volunteers, in two queries."""
+    if not user_ids:
+        return {}
+    profiles = {p.user_id: p for p in db.session.scalars(select(AlumniProfile).where(AlumniProfile.user_id.in_(user_ids)))}
+    hosted = dict(db.session.execute(
+        select(GroupSession.host_id, func.count(GroupSession.id))
+        .where(GroupSession.host_id.in_(user_ids), GroupSession.status == SessionStatus.PUBLISHED)
+        .group_by(GroupSession.host_id)
+    ).all())
+    return {uid: (profiles.get(uid), int(hosted.get(uid, 0))) for uid in user_ids}
 
 
 # --- reminders (sent by the reminders command of the appointments feature) -----------------
