@@ -33,4 +33,8 @@ PAGES: list[Page] = [
     Page("student home", "student", "/student/"),
     Page("mentor home", "mentor", "/mentor/"),
     Page("alumni home", "alumni", "/alumni/"),
+    Page("student group sessions", "student", "/sessions/"),
+    Page("student my sessions", "student", "/sessions/?show=mine"),
+    Page("alumni hosted sessions", "alumni", "/sessions/hosting"),
+    Page("admin group sessions", "admin", "/sessions/manage"),
 ]

@@ -116,10 +116,8 @@ class ManageFilterForm(FlaskForm):
 class AlumniProfileForm(FlaskForm):
     graduation_year = IntegerField(_l("Year of graduation"), validators=[InputRequired(), NumberRange(min=1950, max=2100)])
     major = StringField(_l("Major"), validators=[Optional(), Length(max=100)])
-    employer = StringField(_l("Employer"), validators=[DataRequired(), Length(max=200)],
-                           description=_l("e.g. the hospital or company you work for."))
-    post = StringField(_l("Post"), validators=[DataRequired(), Length(max=100)],
-                       description=_l("e.g. attending physician, cardiology."))
+    employer = StringField(_l("Employer"), validators=[DataRequired(), Length(max=200)])
+    post = StringField(_l("Post"), validators=[DataRequired(), Length(max=100)])
     topics = TextAreaField(
         _l("Topics you can speak on"), validators=[Optional(), Length(max=2000)],
         description=_l("One per line, or separated by commas."),

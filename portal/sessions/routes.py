@@ -40,6 +40,7 @@ from portal.students.services import student_of_user
 PHASE_LABELS = {
     "upcoming": _l("Registration not open yet"),
     "open": _l("Open for registration"),
+    "full": _l("Full: waitlist open"),
     "closed": _l("Registration closed"),
     "running": _l("In progress"),
     "finished": _l("Finished"),

@@ -139,7 +139,8 @@ def commit_with_retries(work: Callable[[], T], *, attempts: int = 10) -> T:
 
 def phase(gs: GroupSession, now: datetime) -> str:
     """Where a session stands, for labels: proposed, declined, cancelled, upcoming (registration
-    not yet open), open, closed (registration over, not started), running or finished."""
+    not yet open), open, full (open, new registrations join the waitlist), closed (registration
+    over, not started), running or finished."""
     if gs.status != SessionStatus.PUBLISHED:
         return gs.status
     if now >= gs.ends_at:
@@ -150,7 +151,7 @@ def phase(gs: GroupSession, now: datetime) -> str:
         return "upcoming"
     if now >= gs.registration_closes_at:
         return "closed"
-    return "open"
+    return "full" if gs.is_full else "open"
 
 
 def registration_problem(gs: GroupSession, now: datetime) -> str | None:
