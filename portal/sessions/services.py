@@ -653,6 +653,8 @@ def leave(session: GroupSession | int, student: Student, *, now: datetime | None
     registration = _own_registration(gs.id, student)
     if registration is None or registration.status == RegistrationStatus.CANCELLED:
         raise SessionError(_("You are not registered for this session."))
+    if gs.status == SessionStatus.CANCELLED:
+        raise SessionError(_("This session has been cancelled."))
     if now >= gs.starts_at:
         raise SessionError(_("The session has started: a registration can be cancelled only before the start."))
     if registration.status == RegistrationStatus.REGISTERED:

@@ -252,6 +252,11 @@ def test_cancelling_a_session_tells_everyone_and_keeps_their_history(app, app_ct
     assert len(notes) == 2 and all("讲者临时出差" in text_of(n) for n in notes)
     entries = services_entries(get(Student, a.id), users)
     assert entries[0].title.startswith("Session cancelled by its host")
+    latecomer = make_student()
+    with pytest.raises(SessionError, match="cancelled"):
+        services.leave(gs.id, get(Student, a.id))
+    with pytest.raises(SessionError, match="cancelled"):
+        services.register(gs.id, get(Student, latecomer.id))
 
 
 # --- attendance and ratings ---------------------------------------------------------------
