@@ -11,7 +11,7 @@ from portal.notifications.models import Notification
 from portal.sessions import services
 from portal.sessions.models import GroupSession, Registration
 from portal.students.models import Student
-from tests.sessions.helpers import make_session, seat
+from tests.sessions.helpers import make_session
 
 N_STUDENTS = 200
 SEATS = 30
@@ -156,3 +156,39 @@ def test_the_same_student_clicking_twice_at_once_gets_one_place(app, users, make
     with app.app_context():
         assert db.session.scalar(select(func.count(Registration.id)).where(Registration.session_id == gs.id)) == 1
         assert db.session.get(GroupSession, gs.id).registered_count == 1
+
+
+def test_concurrent_registrations_through_the_pages(app, users):
+    """The same guarantee through the real route: each student signed in on their own client."""
+    from tests.conftest import sign_in
+
+    gs = make_session(app, users["mentor"], capacity=10)
+    student_ids = _many_students(app, 40)
+    with app.app_context():
+        pairs = db.session.execute(select(Student.id, User).join(User, User.id == Student.user_id)
+                                   .where(Student.id.in_(student_ids))).all()
+        for _sid, user in pairs:
+            db.session.expunge(user)
+    clients = []
+    for _sid, user in pairs:
+        client = app.test_client()
+        sign_in(app, client, user)
+        clients.append(client)
+    barrier = threading.Barrier(len(clients))
+    codes: list[int] = []
+
+    def post(client):
+        barrier.wait(timeout=60)
+        codes.append(client.post(f"/sessions/{gs.id}/register", headers={"HX-Request": "true"}).status_code)
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert codes == [200] * 40
+    with app.app_context():
+        rows = db.session.execute(select(Registration.status, Registration.position)
+                                  .where(Registration.session_id == gs.id).order_by(Registration.position)).all()
+        assert [p for _s, p in rows] == list(range(1, 41))
+        assert [s for s, _p in rows] == ["registered"] * 10 + ["waitlisted"] * 30
