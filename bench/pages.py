@@ -49,4 +49,8 @@ PAGES: list[Page] = [
     Page("mentor availability", "mentor", "/appointments/host"),
     Page("mentor campaigns", "mentor", "/appointments/campaigns"),
     Page("alumni slots", "alumni", "/appointments/host"),
+    Page("student group sessions", "student", "/sessions/"),
+    Page("student my sessions", "student", "/sessions/?show=mine"),
+    Page("alumni hosted sessions", "alumni", "/sessions/hosting"),
+    Page("admin group sessions", "admin", "/sessions/manage"),
 ]

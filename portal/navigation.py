@@ -22,7 +22,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Profile and intentions"), None, _l("Your details, job-search intentions and support you may ask for.")),
         NavItem(_l("Resumes"), None, _l("Build resumes, get your mentor's comments, download PDFs.")),
         NavItem(_l("Appointments"), "appointments.slots", _l("Book mock interviews and counseling.")),
-        NavItem(_l("Group sessions"), None, _l("Alumni sharing, lectures and free skills training.")),
+        NavItem(_l("Group sessions"), "sessions.index", _l("Alumni sharing, lectures and free skills training.")),
         NavItem(_l("Jobs"), "jobs.recommendations", _l("Curated postings matched to you.")),
         NavItem(_l("My plan"), "plans.my_plan", _l("Questionnaire, career-interest test and your personal plan.")),
         NavItem(_l("My archive"), None, _l("Everything the portal holds about you, to view and download.")),
@@ -36,11 +36,12 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Jobs"), "jobs.caseload", _l("Refer curated postings to your students.")),
         NavItem(_l("Support plans"), "plans.index", _l("One plan per student, reviewed on set dates.")),
         NavItem(_l("Follow-ups"), None, _l("Destinations and calls after graduation.")),
+        NavItem(_l("Group sessions"), "sessions.hosting", _l("Host group counseling, lectures and training; check students in.")),
     ],
     Role.ALUMNI: [
         NavItem(_l("Home"), "main.alumni_home"),
         NavItem(_l("My slots"), "appointments.host_home", _l("Offer mock interviews to students.")),
-        NavItem(_l("Sharing sessions"), None, _l("Host a talk about your path after graduation.")),
+        NavItem(_l("Sharing sessions"), "sessions.hosting", _l("Host a talk about your path after graduation.")),
     ],
     Role.ADMIN: [
         NavItem(_l("Dashboard"), "admin.home"),
@@ -51,6 +52,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Job curation"), "jobs.manage", _l("Curate postings and tune the matching.")),
         NavItem(_l("Questionnaires"), "plans.admin_home", _l("Intake questionnaire and plan rules.")),
         NavItem(_l("Reports"), None, _l("Destination rate and analysis reports.")),
+        NavItem(_l("Group sessions"), "sessions.manage", _l("Review alumni proposals, see every session and the volunteers.")),
     ],
 }
 

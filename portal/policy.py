@@ -278,6 +278,63 @@ def _appointments_admin(user, obj) -> bool:
 
 # --- group sessions ----------------------------------------------------------------------
 
+def _hosts(user, session) -> bool:
+    return session is not None and session.host_id == user.id
+
+
+@rule("session.browse")
+def _session_browse(user, obj) -> bool:
+    """The programme of published sessions is open to everyone signed in."""
+    return True
+
+
+@rule("session.view")
+def _session_view(user, session) -> bool:
+    """Published and cancelled sessions: everyone signed in; proposals: their volunteer and admins."""
+    if session.status in ("published", "cancelled"):
+        return True
+    return user.role == Role.ADMIN or _hosts(user, session)
+
+
+@rule("session.create", "session.host_list")
+def _session_host(user, obj) -> bool:
+    """Staff publish sessions; alumni volunteers propose them."""
+    return user.role in (Role.ADMIN, Role.MENTOR, Role.ALUMNI)
+
+
+@rule("session.edit")
+def _session_edit(user, session) -> bool:
+    """Admins, and the host; a volunteer changes only a proposal (after approval, the office does)."""
+    if user.role == Role.ADMIN:
+        return True
+    if not _hosts(user, session):
+        return False
+    if user.role == Role.ALUMNI:
+        return session.status in ("proposed", "declined")
+    return True
+
+
+@rule("session.cancel", "session.roster", "session.check_in")
+def _session_host_or_admin(user, session) -> bool:
+    return user.role == Role.ADMIN or _hosts(user, session)
+
+
+@rule("session.review", "sessions.manage", "alumni.directory")
+def _sessions_office(user, obj) -> bool:
+    return user.role == Role.ADMIN
+
+
+@rule("session.register", "session.rate")
+def _session_student(user, session) -> bool:
+    """Students take part; whether they may now (window, seats, attendance) is the services' rule."""
+    return user.role == Role.STUDENT
+
+
+@rule("alumni.profile_own")
+def _alumni_profile_own(user, obj) -> bool:
+    return user.role == Role.ALUMNI
+
+
 
 # --- jobs: postings, recommendations, applications ---------------------------------------
 

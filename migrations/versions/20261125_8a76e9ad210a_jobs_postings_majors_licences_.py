@@ -1,7 +1,7 @@
 """jobs: postings, majors, licences, recommendations, feedback, saved postings, referrals, applications, imports
 
 Revision ID: 8a76e9ad210a
-Revises: a26fa5ea0359
+Revises: 26b8fa2214cc
 Create Date: 2026-11-25 21:58:27.193703
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '8a76e9ad210a'
-down_revision = 'a26fa5ea0359'
+down_revision = '26b8fa2214cc'
 branch_labels = None
 depends_on = None
 

@@ -6,18 +6,21 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 
-reminders_cli = AppGroup("reminders", help="Appointment reminders.")
+reminders_cli = AppGroup("reminders", help="Reminders of appointments and group sessions.")
 
 
 @reminders_cli.command("send")
 def reminders_send():
-    """Remind students and hosts of tomorrow's appointments (portal and e-mail). Safe to run
-    repeatedly: a booking is reminded once."""
+    """Remind students and hosts of tomorrow's appointments, and registered students of group
+    sessions starting within a day (portal and e-mail). Safe to run repeatedly: each is reminded once."""
     from portal.appointments import services
+    from portal.sessions.services import send_session_reminders
 
     count = services.send_reminders()
     db.session.commit()
-    click.echo(f"Reminded {count} booking(s).")
+    sessions = send_session_reminders()
+    db.session.commit()
+    click.echo(f"Reminded {count} booking(s) and {sessions} group-session registration(s).")
 
 
 commands = [reminders_cli]
