@@ -13,7 +13,6 @@ from sqlalchemy import insert, select, update
 
 from portal.extensions import db
 from portal.students.models import (
-    ChecklistItem,
     HardshipClaim,
     Intervention,
     MentorAssignment,
@@ -21,7 +20,7 @@ from portal.students.models import (
     Student,
     Verification,
 )
-from portal.students.services import DEFAULT_CHECKLIST
+from portal.students.services import DEFAULT_CHECKLIST, ensure_default_checklist
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEST = {"贵州", "云南", "甘肃", "广西", "四川", "重庆", "西藏", "青海", "宁夏", "新疆", "内蒙古", "陕西"}
@@ -188,9 +187,7 @@ def seed(ctx) -> None:
     now = ctx.now
     today = now.astimezone(SHANGHAI).date()
 
-    db.session.execute(insert(ChecklistItem), [
-        dict(key=key, label_zh=zh, label_en=en, position=i, active=True) for i, (key, zh, en) in enumerate(DEFAULT_CHECKLIST)
-    ])
+    ensure_default_checklist()
     keys = [key for key, _, _ in DEFAULT_CHECKLIST]
 
     students = [dict(row._mapping) for row in db.session.execute(
