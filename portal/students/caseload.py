@@ -198,10 +198,8 @@ class AssignmentFilters:
 
 def assignment_query(filters: AssignmentFilters) -> Select:
     """Students for the office's assignment page, with their mentors, in fixed queries."""
-    stmt = (
-        select(Student)
-        .join(User, User.id == Student.user_id)
-        .options(joinedload(Student.user), selectinload(Student.assignments).joinedload(MentorAssignment.mentor))
+    stmt = select(Student).options(
+        joinedload(Student.user), selectinload(Student.assignments).joinedload(MentorAssignment.mentor)
     )
     return _assignment_filters(stmt, filters).order_by(Student.student_no)
 
@@ -209,7 +207,8 @@ def assignment_query(filters: AssignmentFilters) -> Select:
 def _assignment_filters(stmt: Select, filters: AssignmentFilters) -> Select:
     if filters.q:
         needle = filters.q.strip()
-        stmt = stmt.where(or_(Student.student_no.startswith(needle), User.display_name.contains(needle)))
+        stmt = stmt.join(User, User.id == Student.user_id).where(
+            or_(Student.student_no.startswith(needle), User.display_name.contains(needle)))
     if filters.college:
         stmt = stmt.where(Student.college == filters.college)
     if filters.major:
@@ -233,15 +232,16 @@ def _assignment_filters(stmt: Select, filters: AssignmentFilters) -> Select:
 
 def matching_student_ids(filters: AssignmentFilters) -> list[int]:
     """Every student the filters select (for "assign all matching")."""
-    stmt = select(Student.id).join(User, User.id == Student.user_id)
-    return list(db.session.scalars(_assignment_filters(stmt, filters)))
+    return list(db.session.scalars(_assignment_filters(select(Student.id), filters)))
 
 
-def active_mentors() -> list[User]:
+def active_mentors() -> list:
+    """(id, username, display_name) of every active mentor: plain rows, cheap for 200 mentors."""
     from portal.accounts.models import Role
 
-    return list(db.session.scalars(
-        select(User).where(User.role == Role.MENTOR, User.active.is_(True)).order_by(User.username)
+    return list(db.session.execute(
+        select(User.id, User.username, User.display_name)
+        .where(User.role == Role.MENTOR, User.active.is_(True)).order_by(User.username)
     ))
 
 

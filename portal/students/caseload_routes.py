@@ -96,7 +96,8 @@ def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
     return render(
         "students/caseloads.html", "students/_caseloads_results.html", status=status if valid else 400,
         form=form, page=page, bulk_form=bulk_form, settings_form=settings_form,
-        class_names=caseload.class_names(filters.college),
+        # a college's classes to pick from (the whole university's would be hundreds)
+        class_names=caseload.class_names(filters.college) if filters.college else [],
     )
 
 

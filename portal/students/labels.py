@@ -215,3 +215,29 @@ def category_label(category: str, level: str | None = None, *, short: bool = Fal
     if level:
         text += " · " + label(LEVELS, level)
     return text
+
+
+# Translated labels by locale, kept for the life of the process: the catalogue does not change
+# while it runs, and a list page would otherwise translate the same few words hundreds of times.
+_TRANSLATED: dict[tuple, str] = {}
+
+
+class Labeller:
+    """label() and category_label() for templates, bound to one locale and memoised."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    def label(self, mapping: dict, value) -> str:
+        key = (self.locale, id(mapping), value)
+        text = _TRANSLATED.get(key)
+        if text is None:
+            text = _TRANSLATED[key] = label(mapping, value)
+        return text
+
+    def category_label(self, category: str, level: str | None = None, short: bool = False) -> str:
+        key = (self.locale, "category", category, level, short)
+        text = _TRANSLATED.get(key)
+        if text is None:
+            text = _TRANSLATED[key] = category_label(category, level, short=short)
+        return text

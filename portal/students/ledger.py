@@ -73,8 +73,12 @@ def scope(stmt: Select, viewer) -> Select:
     if viewer.role == Role.ADMIN:
         return stmt
     if viewer.role == Role.MENTOR:
-        return stmt.where(Student.id.in_(caseload_student_ids(viewer)))
+        return stmt.where(HardshipClaim.student_id.in_(caseload_student_ids(viewer)))
     return stmt.where(False)
+
+
+def _needs_student(filters: LedgerFilters) -> bool:
+    return bool(filters.college or filters.major or filters.cohort or filters.graduation_year or filters.q)
 
 
 def _student_filters(stmt: Select, filters: LedgerFilters) -> Select:
@@ -97,7 +101,6 @@ def ledger_query(viewer, filters: LedgerFilters) -> Select:
     stmt = (
         select(HardshipClaim)
         .join(Student, Student.id == HardshipClaim.student_id)
-        .join(User, User.id == Student.user_id)
         .options(
             joinedload(HardshipClaim.student).options(
                 joinedload(Student.user),
@@ -106,6 +109,8 @@ def ledger_query(viewer, filters: LedgerFilters) -> Select:
             joinedload(HardshipClaim.decided_by),
         )
     )
+    if filters.q or filters.sort == "name":
+        stmt = stmt.join(User, User.id == Student.user_id)
     stmt = _student_filters(scope(stmt, viewer), filters)
     if filters.category:
         stmt = stmt.where(HardshipClaim.category == filters.category)
@@ -121,12 +126,13 @@ def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]
 
     The category and status filters are left out so the summary always shows the whole picture.
     """
-    stmt = (
-        select(HardshipClaim.category, HardshipClaim.status, func.count(HardshipClaim.id))
-        .join(Student, Student.id == HardshipClaim.student_id)
-        .join(User, User.id == Student.user_id)
-        .group_by(HardshipClaim.category, HardshipClaim.status)
+    stmt = select(HardshipClaim.category, HardshipClaim.status, func.count(HardshipClaim.id)).group_by(
+        HardshipClaim.category, HardshipClaim.status
     )
+    if _needs_student(filters):
+        stmt = stmt.join(Student, Student.id == HardshipClaim.student_id)
+        if filters.q:
+            stmt = stmt.join(User, User.id == Student.user_id)
     stmt = _student_filters(scope(stmt, viewer), filters)
     if filters.source:
         stmt = stmt.where(HardshipClaim.source == filters.source)
@@ -139,15 +145,19 @@ def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]
 
 
 def filter_choices() -> dict[str, list]:
-    """Colleges, majors and years present in the roster, for the filter lists (one query)."""
-    rows = db.session.execute(
-        select(Student.college, Student.major, Student.graduation_year, Student.cohort).distinct()
-    ).all()
+    """Colleges, majors and years present in the roster, for the filter lists.
+
+    Three small queries, each answered from an index alone (one DISTINCT over all four columns
+    would sort the whole roster on every page view).
+    """
+    pairs = db.session.execute(select(Student.college, Student.major).distinct()).all()
+    years = db.session.scalars(select(Student.graduation_year).distinct()).all()
+    cohorts = db.session.scalars(select(Student.cohort).distinct()).all()
     return {
-        "colleges": sorted({r[0] for r in rows if r[0]}),
-        "majors": sorted({r[1] for r in rows if r[1]}),
-        "graduation_years": sorted({r[2] for r in rows if r[2]}, reverse=True),
-        "cohorts": sorted({r[3] for r in rows if r[3]}, reverse=True),
+        "colleges": sorted({college for college, _ in pairs if college}),
+        "majors": sorted({major for _, major in pairs if major}),
+        "graduation_years": sorted({y for y in years if y}, reverse=True),
+        "cohorts": sorted({c for c in cohorts if c}, reverse=True),
     }
 
 

@@ -40,7 +40,10 @@ from portal.students.services import StudentError
 
 @bp.context_processor
 def _labels():
-    return {"labels": labels, "label": labels.label, "category_label": labels.category_label, "from_iso": _from_iso}
+    from flask_babel import get_locale
+
+    labeller = labels.Labeller(str(get_locale()))
+    return {"labels": labels, "label": labeller.label, "category_label": labeller.category_label, "from_iso": _from_iso}
 
 
 def _from_iso(value: str | None) -> datetime | None:
