@@ -183,6 +183,8 @@ def _assign_primaries(students: list[dict], career: list[int]) -> dict[int, int]
 
 
 def seed(ctx) -> None:
+    # Inserts below use render_nulls: without it every pattern of empty columns is a statement of
+    # its own and PostgreSQL gets thousands of small batches instead of a few large ones.
     rng = ctx.rng
     now = ctx.now
     today = now.astimezone(SHANGHAI).date()
@@ -247,7 +249,7 @@ def seed(ctx) -> None:
                 created_at=created, updated_at=created,
             ))
     for start in range(0, len(claims), 2000):
-        db.session.execute(insert(HardshipClaim), claims[start:start + 2000])
+        db.session.execute(insert(HardshipClaim).execution_options(render_nulls=True), claims[start:start + 2000])
     claim_ids = {(sid, cat): cid for cid, sid, cat in db.session.execute(
         select(HardshipClaim.id, HardshipClaim.student_id, HardshipClaim.category))}
 
@@ -280,7 +282,7 @@ def seed(ctx) -> None:
                                   decided_by_id=checker, decided_at=at))
         decided.append(dict(id=claim_id, decided_by_id=checker, decided_at=at, updated_at=at))
     for start in range(0, len(verifications), 2000):
-        db.session.execute(insert(Verification), verifications[start:start + 2000])
+        db.session.execute(insert(Verification).execution_options(render_nulls=True), verifications[start:start + 2000])
     if decided:
         db.session.execute(update(HardshipClaim), decided)
 
@@ -295,7 +297,7 @@ def seed(ctx) -> None:
     assignments += [dict(student_id=sid, mentor_id=mid, kind="psychological", created_at=now, created_by_id=ctx.admin_id)
                     for sid, mid in counselor_of.items() if mid != primary[sid]]
     for start in range(0, len(assignments), 2000):
-        db.session.execute(insert(MentorAssignment), assignments[start:start + 2000])
+        db.session.execute(insert(MentorAssignment).execution_options(render_nulls=True), assignments[start:start + 2000])
 
     # intentions, year of entry and priority: one executemany UPDATE
     n_categories = Counter(c["student_id"] for c in claims)
@@ -327,7 +329,7 @@ def seed(ctx) -> None:
         rows.append(_intervention(rng, first, primary[first["id"]], "talk", today, now, visibility="mentors",
                                   days_ago=2, follow_up=today + timedelta(days=5)))
     for start in range(0, len(rows), 2000):
-        db.session.execute(insert(Intervention), rows[start:start + 2000])
+        db.session.execute(insert(Intervention).execution_options(render_nulls=True), rows[start:start + 2000])
 
     # a few students have already updated their intentions through the portal
     changes = []
@@ -338,7 +340,7 @@ def seed(ctx) -> None:
                                 changes={"intended_regions": [[], values["intended_regions"]],
                                          "grassroots_openness": [None, values["grassroots_openness"]]}))
     if changes:
-        db.session.execute(insert(ProfileChange), changes)
+        db.session.execute(insert(ProfileChange).execution_options(render_nulls=True), changes)
 
 
 def _intervention(rng, s, author_id, kind, today, now, *, visibility=None, days_ago=None, follow_up=None) -> dict:
