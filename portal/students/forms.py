@@ -218,7 +218,7 @@ class LedgerFilterForm(FlaskForm):
     graduation_year = IntegerField(_l("Graduation year"), validators=[Optional(), NumberRange(1990, 2100)])
     sort = SelectField(
         _l("Sort by"),
-        choices=lambda: choices([("student_no", _l("Student number")), ("name", _l("Name")), ("category", _l("Category")),
+        choices=lambda: choices([("student_no", _l("Student number")), ("name", _l("Full name")), ("category", _l("Category")),
                                  ("recent", _l("Most recently changed"))]),
         validators=[Optional()],
     )
@@ -246,7 +246,7 @@ class CaseloadFilterForm(FlaskForm):
     sort = SelectField(
         _l("Sort by"),
         choices=lambda: choices([("priority", _l("Priority")), ("last_contact", _l("Longest without contact")),
-                                 ("name", _l("Name")), ("student_no", _l("Student number")), ("class", _l("Class"))]),
+                                 ("name", _l("Full name")), ("student_no", _l("Student number")), ("class", _l("Class"))]),
         validators=[Optional()],
     )
 
