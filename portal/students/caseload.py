@@ -125,7 +125,13 @@ def caseload_query(mentor, filters: CaseloadFilters) -> Select:
             stmt = stmt.where(exists(claim))
     if filters.attention == "no_contact":
         cutoff = utcnow() - timedelta(days=no_contact_days())
-        stmt = stmt.where(or_(last_contact.is_(None), last_contact < cutoff))
+        in_support = or_(
+            exists(select(HardshipClaim.id).where(HardshipClaim.student_id == Student.id,
+                                                  HardshipClaim.status != ClaimStatus.REJECTED)),
+            Student.priority == "high",
+            MentorAssignment.kind != AssignmentKind.PRIMARY,
+        )
+        stmt = stmt.where(in_support, or_(last_contact.is_(None), last_contact < cutoff))
     elif filters.attention == "follow_up":
         stmt = stmt.where(exists(select(Intervention.id).where(Intervention.student_id == Student.id, _open_follow_up(mentor))))
     orders = {
@@ -166,6 +172,10 @@ def caseload_rows(mentor, students: list[Student]) -> list[CaseloadRow]:
         if isinstance(next_fu, str):  # SQLite returns MIN() over dates as text
             next_fu = date.fromisoformat(next_fu)
         mine = next((a for a in student.assignments if a.mentor_id == mentor.id), None)
+        # a class's primary mentor keeps in touch with the students who need support; a counselor
+        # assigned to a student, with that student whatever the ledger says
+        in_support = (any(c.status != ClaimStatus.REJECTED for c in student.claims) or student.priority == "high"
+                      or (mine is not None and mine.kind != AssignmentKind.PRIMARY))
         rows.append(CaseloadRow(
             student=student,
             kind=mine.kind if mine else None,
@@ -177,7 +187,7 @@ def caseload_rows(mentor, students: list[Student]) -> list[CaseloadRow]:
             next_follow_up=next_fu,
             next_appointment=appointments.get(student.id),
             outcome=outcomes.get(student.id),
-            stale=last is None or last < cutoff,
+            stale=in_support and (last is None or last < cutoff),
             overdue=next_fu is not None and next_fu < today,
         ))
     return rows

@@ -124,6 +124,10 @@ def caseloads_assign():
         filter_form, filters, valid = _assignment_filters(request.form)
         if not valid:
             abort(400)
+        if filters == caseload.AssignmentFilters():
+            # one click must not hand the whole university to one mentor
+            flash(_("Filter the list first (a college, a class…): every student at once cannot be assigned."), "error")
+            return _caseloads_page(bulk_form=form, status=400)
         student_ids = caseload.matching_student_ids(filters)
     else:
         try:

@@ -41,19 +41,25 @@ def test_caseload_lists_my_students_with_needs_and_contacts(app, client_as, user
 
 def test_students_without_recent_contact_are_highlighted(app, client_as, users, make_student):
     me = users["mentor"]
-    recent, old, never = users["student_record"], make_student(), make_student()
-    for s in (recent, old, never):
+    recent, old, never, fine = users["student_record"], make_student(), make_student(), make_student()
+    for s in (recent, old, never, fine):
         assign(app, s, me)
+    for s in (recent, old, never):
+        claim(app, s, "financial_hardship")
     intervention(app, recent, me, days_ago=2)
     intervention(app, old, me, days_ago=45)
     client = client_as("mentor")
     page = client.get("/caseload?sort=last_contact", headers=EN).get_data(as_text=True)
     rows = rows_of(page)
     # never contacted first, then the longest without contact
-    assert [never.student_no in rows[0], old.student_no in rows[1], recent.student_no in rows[2]] == [True, True, True]
+    assert never.student_no in rows[0] or never.student_no in rows[1]
+    assert old.student_no in rows[2] and recent.student_no in rows[3]
     assert 'class="stale"' in page.split(never.student_no)[0].rsplit("<tr", 1)[1]
+    # a student outside the support programme is not flagged for lack of contact
+    assert 'class="stale"' not in page.split(fine.student_no)[0].rsplit("<tr", 1)[1]
     stale = client.get("/caseload?attention=no_contact", headers=EN).get_data(as_text=True)
     assert recent.student_no not in stale and old.student_no in stale and never.student_no in stale
+    assert fine.student_no not in stale
     # the office widens the window: 45 days is no longer too long
     assert client_as("admin").post("/caseloads/settings", data={"no_contact_days": "60"}).status_code == 302
     stale = client.get("/caseload?attention=no_contact", headers=EN).get_data(as_text=True)
@@ -182,6 +188,11 @@ def test_bulk_assignment_refuses_an_empty_selection(app, client_as, users):
     assert response.status_code == 400 and "No student was selected" in response.get_data(as_text=True)
     response = client_as("admin").post("/caseloads/assign", data={"mentor": "99999", "kind": "primary", "target": "selected"})
     assert response.status_code == 400
+    # "every student matching" needs a filter: no one hands the whole university to one mentor by mistake
+    response = client_as("admin").post("/caseloads/assign", data={"mentor": str(users["mentor"].id), "kind": "primary",
+                                                                  "target": "filtered"}, headers=EN)
+    assert response.status_code == 400 and "Filter the list first" in response.get_data(as_text=True)
+    assert mentors_of(app, users["student_record"].id) == []
 
 
 def test_bulk_assign_service_handles_many_students_in_a_few_statements(app, users, count_queries):
