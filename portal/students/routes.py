@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, policy
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx
 from portal.students import archive, bp, labels, services
 from portal.students.forms import (
     ClaimEvidenceForm,
@@ -33,7 +33,6 @@ from portal.students.models import (
     MentorAssignment,
     Student,
     Verification,
-    Visibility,
 )
 from portal.students.services import StudentError
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from portal.extensions import db
 from portal.students import archive
 from tests.students.ledger_helpers import EN, assign, audit_actions, claim, intervention
 
