@@ -79,5 +79,4 @@ def objects(app, users, other) -> dict:
 
 
 from tests.students import sweep_imports as _imports  # noqa: E402
-
 EXPECTATIONS.update(_imports.EXPECTATIONS)
