@@ -63,11 +63,31 @@ class AlreadyExists(StudentError):
 # --- mentors and caseloads ------------------------------------------------------------
 
 def is_assigned_mentor(user, student: Student | int) -> bool:
-    """True when the user is one of the student's assigned mentors."""
+    """True when the user is one of the student's assigned mentors.
+
+    Remembered for the rest of the request: a page asks the policy several times about one student.
+    """
     student_id = student if isinstance(student, int) else student.id
-    return bool(db.session.scalar(
-        select(exists().where(MentorAssignment.student_id == student_id, MentorAssignment.mentor_id == user.id))
-    ))
+    memo = _assignment_memo()
+    key = (user.id, student_id)
+    if key not in memo:
+        memo[key] = bool(db.session.scalar(
+            select(exists().where(MentorAssignment.student_id == student_id, MentorAssignment.mentor_id == user.id))
+        ))
+    return memo[key]
+
+
+def _assignment_memo() -> dict:
+    # kept on the request itself (not on g, which a test's outer app context can share between requests)
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return {}
+    return request.environ.setdefault("medpath.students.assignment_memo", {})
+
+
+def _forget_assignments() -> None:
+    _assignment_memo().clear()
 
 
 def mentor_ids_of(student: Student | int) -> list[int]:
@@ -88,6 +108,7 @@ def assign(student: Student, mentor, *, kind: str = AssignmentKind.PRIMARY, acto
     """Put the student on the mentor's caseload. A new primary mentor replaces the old primary."""
     from portal import audit
 
+    _forget_assignments()
     existing = db.session.scalar(
         select(MentorAssignment).where(MentorAssignment.student_id == student.id, MentorAssignment.mentor_id == mentor.id)
     )
@@ -115,6 +136,7 @@ def assign(student: Student, mentor, *, kind: str = AssignmentKind.PRIMARY, acto
 def unassign(student: Student, mentor, *, actor=None) -> None:
     from portal import audit
 
+    _forget_assignments()
     row = db.session.scalar(
         select(MentorAssignment).where(MentorAssignment.student_id == student.id, MentorAssignment.mentor_id == mentor.id)
     )
@@ -773,6 +795,7 @@ def bulk_assign(mentor, student_ids, *, kind: str = AssignmentKind.PRIMARY, acto
     from portal import audit
 
     _check_mentor(mentor, kind)
+    _forget_assignments()
     ids = sorted(set(int(i) for i in student_ids))
     if not ids:
         raise StudentError(_("No student was selected."), field="target")
