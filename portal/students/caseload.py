@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal import settings
 from portal.accounts.models import User
@@ -89,6 +89,14 @@ def _open_follow_up(mentor):
     )
 
 
+def _assignments_loaded():
+    """Each listed student's mentors, with just the names the lists show."""
+    return [selectinload(Student.assignments).options(
+        load_only(MentorAssignment.student_id, MentorAssignment.mentor_id, MentorAssignment.kind),
+        joinedload(MentorAssignment.mentor).load_only(User.display_name),
+    )]
+
+
 PRIORITY_ORDER = case({"high": 0, "normal": 1, "low": 2}, value=Student.priority, else_=3)
 
 
@@ -100,9 +108,10 @@ def caseload_query(mentor, filters: CaseloadFilters) -> Select:
         .join(MentorAssignment, and_(MentorAssignment.student_id == Student.id, MentorAssignment.mentor_id == mentor.id))
         .join(User, User.id == Student.user_id)
         .options(
-            joinedload(Student.user),
-            selectinload(Student.claims),
-            selectinload(Student.assignments).joinedload(MentorAssignment.mentor),
+            joinedload(Student.user).load_only(User.display_name),
+            selectinload(Student.claims).load_only(HardshipClaim.student_id, HardshipClaim.category,
+                                                   HardshipClaim.level, HardshipClaim.status),
+            *_assignments_loaded(),
         )
     )
     if filters.q:
@@ -208,9 +217,7 @@ class AssignmentFilters:
 
 def assignment_query(filters: AssignmentFilters) -> Select:
     """Students for the office's assignment page, with their mentors, in fixed queries."""
-    stmt = select(Student).options(
-        joinedload(Student.user), selectinload(Student.assignments).joinedload(MentorAssignment.mentor)
-    )
+    stmt = select(Student).options(joinedload(Student.user).load_only(User.display_name), *_assignments_loaded())
     return _assignment_filters(stmt, filters).order_by(Student.student_no)
 
 

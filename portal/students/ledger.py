@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
@@ -102,11 +102,18 @@ def ledger_query(viewer, filters: LedgerFilters) -> Select:
         select(HardshipClaim)
         .join(Student, Student.id == HardshipClaim.student_id)
         .options(
+            # only the columns the list and the export show: a 50-row page otherwise loads
+            # every account's password hash and timestamps for nothing
             joinedload(HardshipClaim.student).options(
-                joinedload(Student.user),
-                selectinload(Student.assignments).joinedload(MentorAssignment.mentor),
+                load_only(Student.student_no, Student.user_id, Student.college, Student.major, Student.degree_level,
+                          Student.graduation_year, Student.class_name),
+                joinedload(Student.user).load_only(User.display_name),
+                selectinload(Student.assignments).options(
+                    load_only(MentorAssignment.student_id, MentorAssignment.mentor_id, MentorAssignment.kind),
+                    joinedload(MentorAssignment.mentor).load_only(User.display_name),
+                ),
             ),
-            joinedload(HardshipClaim.decided_by),
+            joinedload(HardshipClaim.decided_by).load_only(User.display_name),
         )
     )
     if filters.q or filters.sort == "name":

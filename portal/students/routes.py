@@ -42,7 +42,30 @@ def _labels():
     from flask_babel import get_locale
 
     labeller = labels.Labeller(str(get_locale()))
-    return {"labels": labels, "label": labeller.label, "category_label": labeller.category_label, "from_iso": _from_iso}
+    return {"labels": labels, "label": labeller.label, "category_label": labeller.category_label, "from_iso": _from_iso,
+            "id_url": IdUrl, "local_date": _local_date}
+
+
+class IdUrl:
+    """A row link built once per page: id_url("students.profile", "student_id")(42) == "/students/42".
+
+    url_for() costs tens of microseconds; a 50-row list calling it per row pays for it 100 times.
+    """
+
+    SENTINEL = 987654321
+
+    def __init__(self, endpoint: str, argument: str):
+        self.prefix, _, self.suffix = url_for(endpoint, **{argument: self.SENTINEL}).partition(str(self.SENTINEL))
+
+    def __call__(self, value) -> str:
+        return f"{self.prefix}{int(value)}{self.suffix}"
+
+
+def _local_date(value) -> str:
+    """The day in the office's zone, as the |date filter shows it, without Babel's per-call cost."""
+    if value is None:
+        return ""
+    return value.astimezone(services.local_zone()).strftime("%Y-%m-%d")
 
 
 def _from_iso(value: str | None) -> datetime | None:
