@@ -53,4 +53,14 @@ PAGES: list[Page] = [
     Page("student my sessions", "student", "/sessions/?show=mine"),
     Page("alumni hosted sessions", "alumni", "/sessions/hosting"),
     Page("admin group sessions", "admin", "/sessions/manage"),
+    # students: profiles, ledger, caseloads, archive (student0001 is on mentor01's caseload, Student id 1)
+    Page("student profile", "student", "/me/profile"),
+    Page("student archive", "student", "/me/archive"),
+    Page("mentor caseload", "mentor", "/caseload"),
+    Page("mentor ledger", "mentor", "/ledger"),
+    Page("mentor student record", "mentor", "/students/1"),
+    Page("admin ledger", "admin", "/ledger"),
+    Page("admin ledger filtered", "admin", "/ledger?category=financial_hardship&status=verified"),
+    Page("admin caseloads", "admin", "/caseloads"),
+    Page("admin student archive", "admin", "/students/1/archive"),
 ]

@@ -134,6 +134,16 @@ def _intervention_edit(user, intervention) -> bool:
     return intervention.author_id == user.id
 
 
+@rule("intervention.follow_up")
+def _intervention_follow_up(user, intervention) -> bool:
+    """Closing a follow-up: its author, or, for shared notes, the student's mentors and the office."""
+    if intervention.author_id == user.id:
+        return True
+    if intervention.visibility == "private":
+        return False
+    return user.role == Role.ADMIN or _assigned(user, intervention.student)
+
+
 # --- plans: questionnaires, interest inventory, support plans ---------------------------
 
 @rule("plans.own")

@@ -1,7 +1,7 @@
 """jobs: postings, majors, licences, recommendations, feedback, saved postings, referrals, applications, imports
 
 Revision ID: 8a76e9ad210a
-Revises: 26b8fa2214cc
+Revises: 669005b64909
 Create Date: 2026-11-25 21:58:27.193703
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '8a76e9ad210a'
-down_revision = '26b8fa2214cc'
+down_revision = '669005b64909'
 branch_labels = None
 depends_on = None
 

@@ -961,3 +961,9 @@ def caseload_no_shows(mentor: User) -> list[tuple[Student, int]]:
         select(Student).options(joinedload(Student.user)).where(Student.id.in_(counts))
     ).all()
     return sorted(((s, counts[s.id]) for s in students), key=lambda pair: (-pair[1], pair[0].student_no))
+
+
+# the caseload page shows each student's next appointment
+from portal.students.services import NEXT_APPOINTMENT_PROVIDERS  # noqa: E402
+
+NEXT_APPOINTMENT_PROVIDERS.append(next_appointments)

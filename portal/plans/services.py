@@ -1004,3 +1004,9 @@ def remind_reviews(on: date | None = None) -> int:
                 sent += 1
     db.session.flush()
     return sent
+
+
+# the caseload page shows each student's open and overdue goals
+from portal.students.services import PLAN_PROGRESS_PROVIDERS  # noqa: E402
+
+PLAN_PROGRESS_PROVIDERS.append(plan_progress)

@@ -54,3 +54,159 @@ def timeline(student, viewer) -> list[ArchiveEntry]:
     entries = [e for e in entries if visible(e, viewer, viewer_is_student=viewer_is_student)]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+# --- what the students feature contributes: profile changes, the ledger, interventions ---------
+# Each provider loads its entries for one student in one or two queries.
+
+def _value_text(name: str, value) -> str:
+    from flask_babel import gettext as _
+
+    from portal.students import labels
+
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    mapping = {
+        "gender": labels.GENDERS, "origin": labels.ORIGINS, "degree_level": labels.DEGREES,
+        "academic_standing": labels.STANDINGS, "priority": labels.PRIORITIES,
+        "intended_hospital_levels": labels.HOSPITAL_LEVELS, "intended_post_types": labels.POST_TYPES,
+        "grassroots_openness": labels.GRASSROOTS, "further_study": labels.FURTHER_STUDY,
+    }.get(name)
+    if isinstance(value, list):
+        return "、".join(labels.label(mapping, v) if mapping else str(v) for v in value)
+    return labels.label(mapping, value) if mapping else str(value)
+
+
+def describe_changes(changes: dict, *, for_student: bool) -> str:
+    from portal.students import labels
+
+    lines = []
+    for name, (old, new) in changes.items():
+        if for_student and name in labels.INTERNAL_FIELDS:
+            continue
+        lines.append(f"{labels.label(labels.FIELDS, name)}: {_value_text(name, old)} → {_value_text(name, new)}")
+    return "\n".join(lines)
+
+
+@provider
+def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from portal.extensions import db
+    from portal.students.models import ProfileChange
+
+    rows = db.session.scalars(
+        select(ProfileChange).where(ProfileChange.student_id == student.id).options(joinedload(ProfileChange.changed_by))
+    )
+    entries = []
+    for row in rows:
+        detail = describe_changes(row.changes or {}, for_student=for_student)
+        if not detail:
+            continue
+        by = row.changed_by
+        if by is not None and by.id == student.user_id:
+            title = _("Profile updated by the student") if not for_student else _("You updated your profile")
+        else:
+            title = _("Profile updated by %(name)s", name=by.display_name if by else _("the office"))
+        entries.append(ArchiveEntry(at=row.changed_at, kind="profile", title=title, detail=detail,
+                                    audience=STUDENT, author_id=row.changed_by_id))
+    return entries
+
+
+@provider
+def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
+    """Staff see every claim and check; the student sees their own requests and what was confirmed."""
+    from flask import url_for
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from portal.extensions import db
+    from portal.students import labels
+    from portal.students.models import ClaimSource, HardshipClaim, Verification
+    from portal.students.services import checklist_items, checklist_label, claim_visible_to_student
+
+    claims = list(db.session.scalars(
+        select(HardshipClaim).where(HardshipClaim.student_id == student.id).options(
+            joinedload(HardshipClaim.created_by),
+            selectinload(HardshipClaim.verifications).joinedload(Verification.decided_by),
+        )
+    ))
+    entries = []
+    if for_student:
+        for claim in claims:
+            if not claim_visible_to_student(claim):
+                continue
+            what = labels.category_label(claim.category, claim.level)
+            if claim.source == ClaimSource.SELF_DECLARED:
+                entries.append(ArchiveEntry(at=claim.created_at, kind="support_request", audience=STUDENT,
+                                            title=_("You asked for support: %(what)s", what=what)))
+                for check in claim.verifications:
+                    entries.append(ArchiveEntry(
+                        at=check.decided_at, kind="support_request", audience=STUDENT,
+                        title=_("Your request was reviewed: %(what)s", what=what),
+                        detail=labels.label(labels.STUDENT_STATUSES, check.decision)))
+            elif claim.decided_at:
+                entries.append(ArchiveEntry(at=claim.decided_at, kind="support_request", audience=STUDENT,
+                                            title=_("Support on record: %(what)s", what=what)))
+        return entries
+    names = {item.key: checklist_label(item) for item in checklist_items(include_inactive=True)}
+    for claim in claims:
+        what = labels.category_label(claim.category, claim.level)
+        link = url_for("students.claim", claim_id=claim.id)
+        entries.append(ArchiveEntry(
+            at=claim.created_at, kind="hardship_claim", audience=MENTORS, link=link,
+            title=_("Added to the ledger: %(what)s", what=what),
+            detail=_("Source: %(source)s", source=labels.label(labels.SOURCES, claim.source))
+            + (" · " + claim.created_by.display_name if claim.created_by else ""),
+            detail_html=claim.evidence_notes,
+        ))
+        for check in claim.verifications:
+            ticked = [names.get(k, k) for k, done in (check.checklist or {}).items() if done]
+            lines = [_("Checks: %(items)s", items="、".join(ticked) if ticked else "—")]
+            if check.note:
+                lines.append(check.note)
+            entries.append(ArchiveEntry(
+                at=check.decided_at, kind="verification", audience=MENTORS, link=link,
+                author_id=check.decided_by_id,
+                title=_("%(decision)s: %(what)s (%(name)s)", decision=labels.label(labels.DECISIONS, check.decision),
+                        what=what, name=check.decided_by.display_name if check.decided_by else "—"),
+                detail="\n".join(lines),
+            ))
+    return entries
+
+
+AUDIENCE_OF_VISIBILITY = {"private": AUTHOR, "mentors": MENTORS, "student": STUDENT}
+
+
+@provider
+def _interventions(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
+    from flask import url_for
+    from flask_babel import gettext as _
+    from sqlalchemy.orm import joinedload
+
+    from portal.extensions import db
+    from portal.students import labels
+    from portal.students.models import Intervention
+    from portal.students.services import visible_interventions
+
+    stmt = visible_interventions(student, viewer, for_student=for_student).options(joinedload(Intervention.author))
+    entries = []
+    for row in db.session.scalars(stmt):
+        parts = [labels.label(labels.CHANNELS, row.channel)]
+        if row.duration_minutes:
+            parts.append(_("%(n)d minutes", n=row.duration_minutes))
+        if row.author:
+            parts.append(row.author.display_name)
+        entries.append(ArchiveEntry(
+            at=row.occurred_at, kind="intervention", audience=AUDIENCE_OF_VISIBILITY.get(row.visibility, MENTORS),
+            author_id=row.author_id, title=labels.label(labels.INTERVENTION_TYPES, row.type),
+            detail=" · ".join(parts), detail_html=row.notes,
+            link=None if for_student else url_for("students.intervention", intervention_id=row.id),
+            extra={"visibility": row.visibility, "follow_up_on": row.follow_up_on, "follow_up_done": row.follow_up_done},
+        ))
+    return entries

@@ -47,6 +47,8 @@ class Student(db.Model):
         Index("ix_students_college_major", "college", "major"),
         Index("ix_students_graduation_year", "graduation_year"),
         Index("ix_students_national_id_hash", "national_id_hash"),
+        Index("ix_students_cohort", "cohort"),
+        Index("ix_students_class_name", "class_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,8 +142,13 @@ class HardshipClaim(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # the latest decision, copied from its Verification so the ledger lists it without a join per row
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     student: Mapped[Student] = relationship(back_populates="claims")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     verifications: Mapped[list["Verification"]] = relationship(
         back_populates="claim", cascade="all, delete-orphan", order_by="Verification.decided_at"
     )

@@ -80,7 +80,7 @@ def objects(app, users, other):
         student = db.session.get(Student, users["student_record"].id)
         mentor = db.session.get(User, users["mentor"].id)
         admin = db.session.get(User, users["admin"].id)
-        db.session.add(HardshipClaim(student_id=student.id, category="low_income_guarantee", source="government_list",
+        db.session.add(HardshipClaim(student_id=student.id, category="orphan", source="government_list",
                                      status="verified"))
         assign_mentor(student.id, mentor.id)
         questionnaire, _ = services.ensure_default_questionnaire()

@@ -1,0 +1,279 @@
+"""Caseloads as lists: a mentor's students with their needs and contacts, and the office's assignment list."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
+
+from portal import settings
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.students import services
+from portal.students.models import (
+    AssignmentKind,
+    ClaimStatus,
+    HardshipClaim,
+    Intervention,
+    MentorAssignment,
+    Student,
+    Visibility,
+)
+
+
+def no_contact_days() -> int:
+    try:
+        return max(1, int(settings.get("students.no_contact_days")))
+    except (TypeError, ValueError):
+        return 30
+
+
+def claims_state(claims) -> str | None:
+    """One word for a student's claims: something to check first, else confirmed, else nothing."""
+    statuses = {c.status for c in claims}
+    if ClaimStatus.NEEDS_MORE in statuses:
+        return ClaimStatus.NEEDS_MORE
+    if ClaimStatus.PENDING in statuses:
+        return ClaimStatus.PENDING
+    if ClaimStatus.VERIFIED in statuses:
+        return ClaimStatus.VERIFIED
+    if ClaimStatus.REJECTED in statuses:
+        return ClaimStatus.REJECTED
+    return None
+
+
+@dataclass
+class CaseloadFilters:
+    q: str | None = None
+    category: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    kind: str | None = None
+    attention: str | None = None  # "no_contact" | "follow_up"
+    sort: str = "priority"
+
+
+@dataclass
+class CaseloadRow:
+    student: Student
+    kind: str | None
+    mentors: list = field(default_factory=list)
+    claims: list = field(default_factory=list)
+    state: str | None = None
+    last_contact: datetime | None = None
+    open_follow_ups: int = 0
+    next_follow_up: date | None = None
+    next_appointment: datetime | None = None
+    outcome: str | None = None
+    plan: tuple[int, int] | None = None  # open goals, overdue goals
+    stale: bool = False
+    overdue: bool = False
+
+
+def _last_contact(student_col):
+    return (
+        select(func.max(Intervention.occurred_at))
+        .where(Intervention.student_id == student_col)
+        .correlate(Student)
+        .scalar_subquery()
+    )
+
+
+def _open_follow_up(mentor):
+    """Open follow-ups the mentor may see: their own, and those shared with the student's mentors."""
+    return and_(
+        Intervention.follow_up_on.is_not(None),
+        Intervention.follow_up_done.is_(False),
+        or_(Intervention.visibility != Visibility.PRIVATE, Intervention.author_id == mentor.id),
+    )
+
+
+def _assignments_loaded():
+    """Each listed student's mentors, with just the names the lists show."""
+    return [selectinload(Student.assignments).options(
+        load_only(MentorAssignment.student_id, MentorAssignment.mentor_id, MentorAssignment.kind),
+        joinedload(MentorAssignment.mentor).load_only(User.display_name),
+    )]
+
+
+PRIORITY_ORDER = case({"high": 0, "normal": 1, "low": 2}, value=Student.priority, else_=3)
+
+
+def caseload_query(mentor, filters: CaseloadFilters) -> Select:
+    """The mentor's students, filtered and sorted, loading claims and mentors in fixed queries."""
+    last_contact = _last_contact(Student.id)
+    stmt = (
+        select(Student)
+        .join(MentorAssignment, and_(MentorAssignment.student_id == Student.id, MentorAssignment.mentor_id == mentor.id))
+        .join(User, User.id == Student.user_id)
+        .options(
+            joinedload(Student.user).load_only(User.display_name),
+            selectinload(Student.claims).load_only(HardshipClaim.student_id, HardshipClaim.category,
+                                                   HardshipClaim.level, HardshipClaim.status),
+            *_assignments_loaded(),
+        )
+    )
+    if filters.q:
+        needle = filters.q.strip()
+        stmt = stmt.where(or_(Student.student_no.startswith(needle), User.display_name.contains(needle),
+                              Student.class_name.contains(needle)))
+    if filters.kind:
+        stmt = stmt.where(MentorAssignment.kind == filters.kind)
+    if filters.priority:
+        stmt = stmt.where(Student.priority == filters.priority)
+    if filters.category or filters.status:
+        claim = select(HardshipClaim.id).where(HardshipClaim.student_id == Student.id)
+        if filters.category == "none":
+            stmt = stmt.where(~exists(claim))
+        else:
+            if filters.category:
+                claim = claim.where(HardshipClaim.category == filters.category)
+            if filters.status:
+                claim = claim.where(HardshipClaim.status == filters.status)
+            stmt = stmt.where(exists(claim))
+    if filters.attention == "no_contact":
+        cutoff = utcnow() - timedelta(days=no_contact_days())
+        in_support = or_(
+            exists(select(HardshipClaim.id).where(HardshipClaim.student_id == Student.id,
+                                                  HardshipClaim.status != ClaimStatus.REJECTED)),
+            Student.priority == "high",
+            MentorAssignment.kind != AssignmentKind.PRIMARY,
+        )
+        stmt = stmt.where(in_support, or_(last_contact.is_(None), last_contact < cutoff))
+    elif filters.attention == "follow_up":
+        stmt = stmt.where(exists(select(Intervention.id).where(Intervention.student_id == Student.id, _open_follow_up(mentor))))
+    orders = {
+        "priority": (PRIORITY_ORDER, Student.student_no),
+        "name": (User.display_name, Student.student_no),
+        "student_no": (Student.student_no,),
+        # never contacted first, then the longest without contact
+        "last_contact": (last_contact.is_not(None), last_contact, Student.student_no),
+        "class": (Student.class_name, Student.student_no),
+    }
+    return stmt.order_by(*orders.get(filters.sort, orders["priority"]))
+
+
+def caseload_rows(mentor, students: list[Student]) -> list[CaseloadRow]:
+    """Contacts, follow-ups, appointments and outcomes of one page of students: one query each."""
+    ids = [s.id for s in students]
+    contacts: dict[int, tuple] = {}
+    if ids:
+        open_fu = _open_follow_up(mentor)
+        for student_id, last, n_open, next_fu in db.session.execute(
+            select(
+                Intervention.student_id,
+                func.max(Intervention.occurred_at),
+                func.sum(case((open_fu, 1), else_=0)),
+                func.min(case((open_fu, Intervention.follow_up_on), else_=None)),
+            )
+            .where(Intervention.student_id.in_(ids))
+            .group_by(Intervention.student_id)
+        ):
+            contacts[student_id] = (last, int(n_open or 0), next_fu)
+    appointments = services.next_appointments(ids) if ids else {}
+    outcomes = services.outcome_statuses(ids) if ids else {}
+    plans = services.plan_progress(ids) if ids else {}
+    cutoff = utcnow() - timedelta(days=no_contact_days())
+    today = services.local_today()
+    rows = []
+    for student in students:
+        last, n_open, next_fu = contacts.get(student.id, (None, 0, None))
+        if isinstance(next_fu, str):  # SQLite returns MIN() over dates as text
+            next_fu = date.fromisoformat(next_fu)
+        mine = next((a for a in student.assignments if a.mentor_id == mentor.id), None)
+        # a class's primary mentor keeps in touch with the students who need support; a counselor
+        # assigned to a student, with that student whatever the ledger says
+        in_support = (any(c.status != ClaimStatus.REJECTED for c in student.claims) or student.priority == "high"
+                      or (mine is not None and mine.kind != AssignmentKind.PRIMARY))
+        rows.append(CaseloadRow(
+            student=student,
+            kind=mine.kind if mine else None,
+            mentors=sorted(student.assignments, key=lambda a: (a.kind != AssignmentKind.PRIMARY, a.mentor.display_name)),
+            claims=sorted(student.claims, key=lambda c: c.category),
+            state=claims_state(student.claims),
+            last_contact=last,
+            open_follow_ups=n_open,
+            next_follow_up=next_fu,
+            next_appointment=appointments.get(student.id),
+            outcome=outcomes.get(student.id),
+            plan=plans.get(student.id),
+            stale=in_support and (last is None or last < cutoff),
+            overdue=next_fu is not None and next_fu < today,
+        ))
+    return rows
+
+
+@dataclass
+class AssignmentFilters:
+    q: str | None = None
+    college: str | None = None
+    major: str | None = None
+    class_name: str | None = None
+    graduation_year: int | None = None
+    degree_level: str | None = None
+    mentor_id: int | None = None
+    unassigned: bool = False
+    in_ledger: bool = False
+
+
+def assignment_query(filters: AssignmentFilters) -> Select:
+    """Students for the office's assignment page, with their mentors, in fixed queries."""
+    stmt = select(Student).options(joinedload(Student.user).load_only(User.display_name), *_assignments_loaded())
+    return _assignment_filters(stmt, filters).order_by(Student.student_no)
+
+
+def _assignment_filters(stmt: Select, filters: AssignmentFilters) -> Select:
+    if filters.q:
+        needle = filters.q.strip()
+        stmt = stmt.join(User, User.id == Student.user_id).where(
+            or_(Student.student_no.startswith(needle), User.display_name.contains(needle)))
+    if filters.college:
+        stmt = stmt.where(Student.college == filters.college)
+    if filters.major:
+        stmt = stmt.where(Student.major == filters.major)
+    if filters.class_name:
+        stmt = stmt.where(Student.class_name == filters.class_name)
+    if filters.graduation_year:
+        stmt = stmt.where(Student.graduation_year == filters.graduation_year)
+    if filters.degree_level:
+        stmt = stmt.where(Student.degree_level == filters.degree_level)
+    if filters.mentor_id:
+        stmt = stmt.where(exists(select(MentorAssignment.id).where(
+            MentorAssignment.student_id == Student.id, MentorAssignment.mentor_id == filters.mentor_id)))
+    if filters.unassigned:
+        stmt = stmt.where(~exists(select(MentorAssignment.id).where(
+            MentorAssignment.student_id == Student.id, MentorAssignment.kind == AssignmentKind.PRIMARY)))
+    if filters.in_ledger:
+        stmt = stmt.where(exists(select(HardshipClaim.id).where(HardshipClaim.student_id == Student.id)))
+    return stmt
+
+
+def matching_student_ids(filters: AssignmentFilters) -> list[int]:
+    """Every student the filters select (for "assign all matching")."""
+    return list(db.session.scalars(_assignment_filters(select(Student.id), filters)))
+
+
+def active_mentors() -> list:
+    """(id, username, display_name) of every active mentor: plain rows, cheap for 200 mentors."""
+    from portal.accounts.models import Role
+
+    return list(db.session.execute(
+        select(User.id, User.username, User.display_name)
+        .where(User.role == Role.MENTOR, User.active.is_(True)).order_by(User.username)
+    ))
+
+
+def mentor_loads() -> dict[int, int]:
+    """How many students each mentor has, for the assignment page."""
+    return dict(db.session.execute(
+        select(MentorAssignment.mentor_id, func.count(MentorAssignment.id)).group_by(MentorAssignment.mentor_id)
+    ).all())
+
+
+def class_names(college: str | None = None) -> list[str]:
+    stmt = select(Student.class_name).where(Student.class_name.is_not(None)).distinct().order_by(Student.class_name)
+    if college:
+        stmt = stmt.where(Student.college == college)
+    return list(db.session.scalars(stmt))

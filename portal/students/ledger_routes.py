@@ -1,0 +1,162 @@
+"""The ledger page, its Excel export, and the office's verification checklist."""
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from portal import audit, policy
+from portal.extensions import db
+from portal.formutil import choices
+from portal.htmx import render
+from portal.pagination import paginate
+from portal.students import bp, ledger, services
+from portal.students.forms import ChecklistItemForm, EmptyForm, LedgerFilterForm
+from portal.students.models import ChecklistItem
+from portal.students.routes import attach_error
+from portal.students.services import StudentError
+
+
+def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, dict, bool]:
+    form = LedgerFilterForm(request.args)
+    options = ledger.filter_choices()
+    form.college.choices = choices([("", _l("All colleges"))] + [(c, c) for c in options["colleges"]])
+    form.major.choices = choices([("", _l("All majors"))] + [(m, m) for m in options["majors"]])
+    valid = form.validate()
+    if not valid:
+        return form, ledger.LedgerFilters(), options, False
+    filters = ledger.LedgerFilters(
+        category=form.category.data or None, status=form.status.data or None, source=form.source.data or None,
+        college=form.college.data or None, major=form.major.data or None, cohort=form.cohort.data,
+        graduation_year=form.graduation_year.data, q=form.q.data or None, sort=form.sort.data or "student_no",
+    )
+    return form, filters, options, True
+
+
+@bp.route("/ledger")
+@login_required
+def ledger_page():
+    policy.require("ledger.view")
+    form, filters, options, valid = _filters()
+    page = paginate(ledger.ledger_query(current_user, filters), per_page=50)
+    counts = ledger.category_counts(current_user, filters)
+    export_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    response = render(
+        "students/ledger.html", "students/_ledger_results.html", status=200 if valid else 400,
+        form=form, page=page, counts=counts, options=options, export_args=export_args,
+        may_configure=policy.may(current_user, "ledger.configure"),
+    )
+    # recorded once the page is rendered: committing earlier would expire the rows it shows
+    audit.record(current_user, "ledger.viewed", target_type="Ledger", detail=f"{filters.describe()} page={page.page}".strip())
+    db.session.commit()
+    return response
+
+
+@bp.route("/ledger/export")
+@login_required
+def ledger_export():
+    policy.require("ledger.export")
+    form, filters, options, valid = _filters()
+    if not valid:
+        abort(400)
+    data, count = ledger.export_ledger(current_user, filters)
+    audit.record(current_user, "ledger.exported", target_type="Ledger", detail=f"{filters.describe()} rows={count}".strip())
+    db.session.commit()
+    response = make_response(data)
+    response.mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    stamp = services.utcnow().astimezone(services.local_zone()).strftime("%Y%m%d-%H%M")
+    response.headers["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.xlsx"'
+    return response
+
+
+# --- the verification checklist --------------------------------------------------------------------
+
+def get_item_or_404(item_id: int) -> ChecklistItem:
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _checklist_page(*, add_form=None, edit_forms=None, status: int = 200):
+    if services.ensure_default_checklist():
+        db.session.commit()
+    items = services.checklist_items(include_inactive=True)
+    forms = {item.id: ChecklistItemForm(formdata=None, prefix=f"item{item.id}", obj=item) for item in items}
+    forms.update(edit_forms or {})
+    return render_template(
+        "students/checklist.html", items=items, forms=forms, add_form=add_form or ChecklistItemForm(formdata=None, prefix="new"),
+        button_form=EmptyForm(formdata=None),
+    ), status
+
+
+@bp.route("/ledger/checklist")
+@login_required
+def checklist():
+    policy.require("ledger.configure")
+    return _checklist_page()
+
+
+@bp.post("/ledger/checklist")
+@login_required
+def checklist_add():
+    policy.require("ledger.configure")
+    form = ChecklistItemForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            services.add_checklist_item(label_zh=form.label_zh.data, label_en=form.label_en.data, actor=current_user)
+        except StudentError as error:
+            db.session.rollback()
+            attach_error(form, error, "label_zh")
+            return _checklist_page(add_form=form, status=400)
+        db.session.commit()
+        flash(_("Checklist item added."), "success")
+        return redirect(url_for("students.checklist"))
+    return _checklist_page(add_form=form, status=400)
+
+
+@bp.post("/ledger/checklist/<int:item_id>")
+@login_required
+def checklist_update(item_id: int):
+    policy.require("ledger.configure")
+    item = get_item_or_404(item_id)
+    form = ChecklistItemForm(prefix=f"item{item.id}")
+    if form.validate_on_submit():
+        try:
+            services.rename_checklist_item(item, label_zh=form.label_zh.data, label_en=form.label_en.data, actor=current_user)
+        except StudentError as error:
+            db.session.rollback()
+            attach_error(form, error, "label_zh")
+            return _checklist_page(edit_forms={item_id: form}, status=400)
+        db.session.commit()
+        flash(_("Checklist item renamed."), "success")
+        return redirect(url_for("students.checklist"))
+    return _checklist_page(edit_forms={item_id: form}, status=400)
+
+
+@bp.post("/ledger/checklist/<int:item_id>/toggle")
+@login_required
+def checklist_toggle(item_id: int):
+    policy.require("ledger.configure")
+    item = get_item_or_404(item_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_checklist_item_active(item, not item.active, actor=current_user)
+    db.session.commit()
+    flash(_("The item is in use again.") if item.active else _("The item is no longer offered; past checks keep it."), "success")
+    return redirect(url_for("students.checklist"))
+
+
+@bp.post("/ledger/checklist/<int:item_id>/move")
+@login_required
+def checklist_move(item_id: int):
+    policy.require("ledger.configure")
+    item = get_item_or_404(item_id)
+    direction = request.args.get("direction") or request.form.get("direction")
+    if direction not in ("up", "down") or not EmptyForm().validate_on_submit():
+        abort(400)
+    services.move_checklist_item(item, direction)
+    db.session.commit()
+    return redirect(url_for("students.checklist"))
+
