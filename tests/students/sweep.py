@@ -1,0 +1,1 @@
+from tests.students.sweep_imports import EXPECTATIONS, objects  # noqa
