@@ -47,11 +47,11 @@ def with_id(app, student, number):
 
 
 def test_students_on_a_list_without_the_category_are_flagged_not_added(app, ctx, make_student):
-    by_number = make_student(student_no="2022000001", display_name="张三")
-    by_id = make_student(student_no="2022000002", display_name="李四")
+    by_number = make_student(student_no="2026900001", display_name="张三")
+    by_id = make_student(student_no="2026900002", display_name="李四")
     number = files.national_id(5)
     with_id(app, by_id, number)
-    data = files.xlsx(["学号", "身份证号", "姓名"], [["2022000001", "", "张三"], ["", number, "李四"],
+    data = files.xlsx(["学号", "身份证号", "姓名"], [["2026900001", "", "张三"], ["", number, "李四"],
                                                  ["", files.national_id(6), "王五"], ["2099999999", "", "赵六"]])
     plan = run(data)
     assert plan.counts == {"matched": 2, "flagged": 2, "already_flagged": 0, "in_ledger": 0, "pending": 0, "unmatched": 2}
@@ -65,28 +65,28 @@ def test_students_on_a_list_without_the_category_are_flagged_not_added(app, ctx,
 
 
 def test_a_name_that_differs_is_a_warning_and_the_match_stands(app, ctx, make_student):
-    make_student(student_no="2022000001", display_name="张三")
-    plan = run(files.csv_file(["学号", "姓名"], [["2022000001", "张叁"]]))
+    make_student(student_no="2026900001", display_name="张三")
+    plan = run(files.csv_file(["学号", "姓名"], [["2026900001", "张叁"]]))
     assert [(p.severity, p.row) for p in plan.problems] == [("warning", 2)]
     assert "张叁" in plan.problems[0].message and "张三" in plan.problems[0].message
     assert plan.counts["flagged"] == 1
 
 
 def test_students_already_in_the_ledger_or_awaiting_verification_are_not_flagged(app, ctx, make_student):
-    verified, pending, rejected, other_category = (make_student(student_no=f"202200000{i}") for i in range(1, 5))
+    verified, pending, rejected, other_category = (make_student(student_no=f"202690000{i}") for i in range(1, 5))
     claim(app, verified)
     claim(app, pending, status="pending")
     claim(app, rejected, status="rejected")
     claim(app, other_category, category="disabled")
-    rows = [[f"202200000{i}", "x"] for i in range(1, 5)]
+    rows = [[f"202690000{i}", "x"] for i in range(1, 5)]
     plan = run(files.csv_file(["学号", "姓名"], rows))
     assert (plan.counts["in_ledger"], plan.counts["pending"], plan.counts["flagged"]) == (1, 1, 2)
     assert set(db.session.scalars(select(ListMatch.student_id))) == {rejected.id, other_category.id}
 
 
 def test_importing_the_same_list_again_flags_nobody_twice(app, ctx, make_student):
-    make_student(student_no="2022000001")
-    data = files.csv_file(["学号", "姓名"], [["2022000001", "x"], ["2022000001", "x"]])
+    make_student(student_no="2026900001")
+    data = files.csv_file(["学号", "姓名"], [["2026900001", "x"], ["2026900001", "x"]])
     first = run(data)
     assert first.counts["flagged"] == 1 and any("already on the list in row 2" in p.message for p in first.warnings)
     second = run(data)
@@ -97,7 +97,7 @@ def test_importing_the_same_list_again_flags_nobody_twice(app, ctx, make_student
 def test_a_list_needs_a_student_number_or_an_id_column_and_a_category(app, ctx):
     with pytest.raises(imports.ImportFileError, match="at least one of these columns: 学号"):
         imports.preview(LIST, files.csv_file(["姓名"], [["x"]]), options=OPTIONS)
-    plan = run(files.csv_file(["学号", "姓名"], [["2022000001", "x"]]), {"category": "nonsense", "list_name": "x"})
+    plan = run(files.csv_file(["学号", "姓名"], [["2026900001", "x"]]), {"category": "nonsense", "list_name": "x"})
     assert "category" in plan.errors[0].message
     plan = run(files.csv_file(["学号", "身份证号", "姓名"], [["", "", "x"]]))
     assert plan.errors[0].row == 2 and "student number or a national ID" in plan.errors[0].message

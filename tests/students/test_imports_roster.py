@@ -41,14 +41,14 @@ def test_a_roster_creates_students_and_accounts_that_cannot_sign_in_yet(ctx):
     rows[0][2], rows[0][5], rows[0][8], rows[0][9] = "男", "硕士", "四川省", "农村"
     plan = run(files.xlsx(files.ROSTER_HEADERS_ZH, rows))
     assert ROSTER.describe(plan.counts) == "3 created, 0 updated, 0 unchanged"
-    student = db.session.scalar(select(Student).where(Student.student_no == "2022000001"))
+    student = db.session.scalar(select(Student).where(Student.student_no == "2026900001"))
     assert (student.gender, student.degree_level, student.home_province, student.origin) == ("male", "master", "四川", "rural")
     assert student.graduation_year == 2027 and student.college == rows[0][3] and student.phone == rows[0][10]
     user = student.user
-    assert user.username == "2022000001" and user.role == "student" and user.display_name == rows[0][1]
+    assert user.username == "2026900001" and user.role == "student" and user.display_name == rows[0][1]
     assert user.email == "s1@example.edu.cn" and user.must_change_password and user.active
-    assert accounts.authenticate("2022000001", "") is None
-    assert accounts.authenticate("2022000001", user.password_hash) is None
+    assert accounts.authenticate("2026900001", "") is None
+    assert accounts.authenticate("2026900001", user.password_hash) is None
     assert ImportBatch.query.one().counts == {"created": 3, "updated": 0, "unchanged": 0}
     assert db.session.scalar(select(AuditLog.detail).where(AuditLog.action == "import.roster")).count("created=3") == 1
 
@@ -56,10 +56,10 @@ def test_a_roster_creates_students_and_accounts_that_cannot_sign_in_yet(ctx):
 def test_the_administrator_gives_a_new_student_a_first_password(ctx, make_user):
     run(files.csv_file(files.ROSTER_HEADERS_EN, files.roster(1)))
     admin = db.session.merge(make_user("admin"))
-    user = accounts.get_user_by_username("2022000001")
+    user = accounts.get_user_by_username("2026900001")
     accounts.reset_password(user, "temporary-pass-1", actor=admin)
     db.session.commit()
-    assert accounts.authenticate("2022000001", "temporary-pass-1") is not None
+    assert accounts.authenticate("2026900001", "temporary-pass-1") is not None
     assert user.must_change_password
 
 
@@ -89,7 +89,7 @@ def test_changes_update_the_student_and_are_kept_for_the_archive(ctx, make_user)
     rows[1][4], rows[1][1] = "麻醉学", "改名字"
     plan = run(files.xlsx(files.ROSTER_HEADERS_ZH, rows), actor=admin)
     assert plan.counts == {"created": 0, "updated": 1, "unchanged": 2}
-    student = db.session.scalar(select(Student).where(Student.student_no == "2022000002"))
+    student = db.session.scalar(select(Student).where(Student.student_no == "2026900002"))
     assert student.major == "麻醉学" and student.user.display_name == "改名字"
     change = db.session.scalar(select(ProfileChange))
     assert change.student_id == student.id and change.changed_by_id == admin.id
@@ -100,7 +100,7 @@ def test_changes_update_the_student_and_are_kept_for_the_archive(ctx, make_user)
 
 def test_empty_cells_keep_values_and_contact_details_only_fill_gaps(ctx):
     run(files.xlsx(files.ROSTER_HEADERS_ZH, files.roster(2)))
-    student = db.session.scalar(select(Student).where(Student.student_no == "2022000002"))
+    student = db.session.scalar(select(Student).where(Student.student_no == "2026900002"))
     student.phone = None  # the student removed it; the other keeps theirs
     db.session.commit()
     rows = files.roster(2)
@@ -109,9 +109,9 @@ def test_empty_cells_keep_values_and_contact_details_only_fill_gaps(ctx):
     rows[1][10] = "13912345679"
     plan = run(files.xlsx(files.ROSTER_HEADERS_ZH, rows))
     assert plan.counts == {"created": 0, "updated": 1, "unchanged": 1}
-    first = db.session.scalar(select(Student).where(Student.student_no == "2022000001"))
+    first = db.session.scalar(select(Student).where(Student.student_no == "2026900001"))
     assert first.class_name == files.roster_row(1)[7] and first.phone == files.roster_row(1)[10]
-    second = db.session.scalar(select(Student).where(Student.student_no == "2022000002"))
+    second = db.session.scalar(select(Student).where(Student.student_no == "2026900002"))
     assert second.phone == "13912345679"
 
 
@@ -137,14 +137,14 @@ def test_every_bad_row_is_reported_and_nothing_is_written(ctx):
 
 
 def test_a_student_number_taken_by_another_account_is_refused(ctx, make_user):
-    make_user("mentor", username="2022000001")
+    make_user("mentor", username="2026900001")
     plan = run(files.xlsx(files.ROSTER_HEADERS_ZH, files.roster(2)))
     assert [(p.row, "already used" in p.message) for p in plan.errors] == [(2, True)]
     assert count(Student) == 0
 
 
 def test_a_student_account_without_a_profile_is_given_one(ctx, make_user):
-    user = make_user("student", username="2022000001", display_name="旧名")
+    user = make_user("student", username="2026900001", display_name="旧名")
     plan = run(files.xlsx(files.ROSTER_HEADERS_ZH, files.roster(1)))
     assert plan.counts["created"] == 1
     student = db.session.scalar(select(Student))
@@ -172,4 +172,4 @@ def test_a_national_id_with_a_wrong_check_digit_or_already_used_is_refused(ctx):
     assert "check digit" in plan.errors[0].message and good not in plan.errors[0].message
     run(files.xlsx(headers, [files.roster_row(1) + [good]]))
     plan = run(files.xlsx(headers, [files.roster_row(2) + [good]]))
-    assert "already recorded for student 2022000001" in plan.errors[0].message
+    assert "already recorded for student 2026900001" in plan.errors[0].message
