@@ -180,18 +180,26 @@ def import_confirm(token: str):
     if not kind.imported_anything(staged.summary.get("counts", {})):
         flash(_("There is nothing to import in this file."), "error")
         return _preview_page(staged, status=400)
+    if imports.claim_staged(token, user_id=current_user.id) is None:  # confirmed twice at once: one wins
+        abort(404)
     try:
         batch = imports.commit(kind, staged.rows, options=staged.options, actor=current_user,
                                filename=staged.filename, file_sha256=staged.sha256, via="web")
         db.session.commit()
     except imports.RowsRejected as rejected:
         db.session.rollback()
+        imports.release(token)
         flash(_("The records changed since the preview, and the file now has errors; nothing was imported."), "error")
         return _preview_page(staged, problems=rejected.plan.problems, counts=rejected.plan.counts, status=409)
     except IntegrityError:
         db.session.rollback()
+        imports.release(token)
         flash(_("Someone changed the same records at the same moment; nothing was imported. Please confirm again."), "error")
         return _preview_page(staged, status=409)
+    except Exception:
+        db.session.rollback()
+        imports.release(token)
+        raise
     imports.discard(token)
     flash(_("Imported %(file)s: %(summary)s.", file=staged.filename, summary=kind.describe(batch.counts)), "success")
     return redirect(url_for("students.imports_index"), 303)
@@ -359,7 +367,7 @@ def list_match_dismiss(match_id: int):
     except signals.SignalError as error:
         db.session.rollback()
         return _match_answer(match_id, str(error), ok=False, status=error.status)
-    return _match_answer(match_id, _("Dismissed."), ok=True)
+    return _match_answer(match_id, _("Saved."), ok=True)
 
 
 # --- discreet follow-up: hidden-hardship signals --------------------------------------------------------
@@ -448,4 +456,4 @@ def spending_signal_dismiss(signal_id: int):
     except signals.SignalError as error:
         db.session.rollback()
         return _signal_answer(signal_id, str(error), ok=False, status=error.status)
-    return _signal_answer(signal_id, _("Dismissed."), ok=True)
+    return _signal_answer(signal_id, _("Saved."), ok=True)

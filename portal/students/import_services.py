@@ -324,7 +324,7 @@ def apply_roster(plan: Plan, *, actor, options: dict) -> dict:
             for item in payload.new_users
         ]
         for chunk in chunks(user_rows, 2000):
-            db.session.execute(insert(User), chunk)
+            db.session.execute(insert(User.__table__), chunk)
         ids: dict[str, int] = {}
         for chunk in chunks([item["username"] for item in payload.new_users]):
             ids.update(db.session.execute(select(User.username, User.id).where(User.username.in_(chunk))).all())
@@ -334,7 +334,7 @@ def apply_roster(plan: Plan, *, actor, options: dict) -> dict:
             for item in payload.new_users
         ]
         for chunk in chunks(student_rows, 2000):
-            db.session.execute(insert(Student), chunk)
+            db.session.execute(insert(Student.__table__), chunk)
     if payload.adopted:
         db.session.execute(insert(Student), [
             dict(user_id=item["user_id"], student_no=item["row"]["student_no"], created_at=now, updated_at=now,

@@ -518,7 +518,7 @@ def purge_expired(*, now: float | None = None) -> int:
     """Delete previews nobody confirmed in time; returns how many."""
     now = time.time() if now is None else now
     removed = 0
-    for path in staging_dir().glob("*.json"):
+    for path in [*staging_dir().glob("*.json"), *staging_dir().glob("*.claimed")]:
         try:
             if now - path.stat().st_mtime > _expiry_seconds():
                 path.unlink()
@@ -562,9 +562,32 @@ def load_staged(token: str, *, user_id: int | None) -> Staged | None:
     return staged
 
 
+def claim_staged(token: str, *, user_id: int | None) -> Staged | None:
+    """Take the preview for confirmation, so that a second click (or a second tab) cannot import it twice:
+    the file is renamed, which succeeds for one request only. `release` gives it back if the import fails."""
+    staged = load_staged(token, user_id=user_id)
+    if staged is None:
+        return None
+    path = staging_dir() / f"{token}.json"
+    try:
+        os.replace(path, path.with_suffix(".claimed"))
+    except FileNotFoundError:
+        return None
+    return staged
+
+
+def release(token: str) -> None:
+    path = staging_dir() / f"{token}.claimed"
+    try:
+        os.replace(path, path.with_suffix(".json"))
+    except FileNotFoundError:
+        pass
+
+
 def discard(token: str) -> None:
     if TOKEN.match(token or ""):
         (staging_dir() / f"{token}.json").unlink(missing_ok=True)
+        (staging_dir() / f"{token}.claimed").unlink(missing_ok=True)
 
 
 def sha256(data: bytes) -> str:

@@ -449,6 +449,7 @@ def seed_signals(ctx) -> None:
 
     # certification lists: a few students on a list without that category in the ledger
     claimed_pairs = set(db.session.execute(select(HardshipClaim.student_id, HardshipClaim.category)).all())
+    with_id_numbers = set(db.session.scalars(select(Student.id).where(Student.national_id_hash.is_not(None))))
     pool = [sid for sid in ctx.student_ids if sid not in frugal_demo]
     n_flags = max(4, len(ctx.student_ids) // 150)
     picks = [sid for sid in sorted(first_caseload) if sid not in frugal_demo][:2]
@@ -461,7 +462,7 @@ def seed_signals(ctx) -> None:
             continue
         seen.add((student_id, category))
         flags.append(dict(student_id=student_id, category=category, list_name=list_name,
-                          matched_by="national_id" if index % 2 else "student_no",
+                          matched_by="national_id" if student_id in with_id_numbers and index % 2 else "student_no",
                           imported_at=ctx.now, imported_by_id=ctx.admin_id))
     if flags:
         db.session.execute(insert(ListMatch), flags)

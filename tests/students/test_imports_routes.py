@@ -181,3 +181,40 @@ def test_the_preview_in_chinese(admin):
     response = upload(admin, "roster", files.xlsx(files.ROSTER_HEADERS_ZH, files.roster(1)))
     page = admin.get(response.location, headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "确认导入" in page  # needs the merged catalogue
+
+
+def test_confirming_twice_at_once_imports_once(app, client_as, make_user, login):
+    import threading
+
+    admin_user = make_user("admin")
+    first, second = login(app.test_client(), admin_user), login(app.test_client(), admin_user)
+    response = upload(first, "roster", files.xlsx(files.ROSTER_HEADERS_ZH, files.roster(300)))
+    token = response.location.rsplit("/", 1)[1]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def confirm(client):
+        barrier.wait()
+        statuses.append(client.post(f"/admin/imports/preview/{token}/confirm").status_code)
+
+    threads = [threading.Thread(target=confirm, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303, 404]
+    assert students(app) == 300
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ImportBatch.id))) == 1
+
+
+def test_a_refused_confirmation_can_be_retried(app, admin, make_user):
+    response = upload(admin, "roster", files.xlsx(files.ROSTER_HEADERS_ZH, files.roster(2)))
+    token = response.location.rsplit("/", 1)[1]
+    blocker = make_user("mentor", username="2026900002")
+    assert admin.post(f"/admin/imports/preview/{token}/confirm").status_code == 409
+    with app.app_context():
+        db.session.delete(db.session.get(type(blocker), blocker.id))
+        db.session.commit()
+    assert admin.post(f"/admin/imports/preview/{token}/confirm").status_code == 303
+    assert students(app) == 2
