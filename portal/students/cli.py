@@ -39,13 +39,15 @@ def _language_option(fn):
 
 
 def _print_problems(problems, title: str) -> None:
+    from flask_babel import gettext as _
+
     if not problems:
         return
     click.echo(f"{title} ({len(problems)}):", err=True)
     for problem in problems[:PROBLEMS_PRINTED]:
         click.echo("  " + problem.describe(), err=True)
     if len(problems) > PROBLEMS_PRINTED:
-        click.echo(f"  … {len(problems) - PROBLEMS_PRINTED} more", err=True)
+        click.echo("  " + _("… and %(num)d more", num=len(problems) - PROBLEMS_PRINTED), err=True)
 
 
 def _run_import(kind_key: str, path: str, *, options: dict, dry_run: bool, lang: str | None) -> None:
