@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.students import imports
 from portal.students.models import ImportBatch, ListMatch, Student
 from tests.fixtures import import_files as files
 
