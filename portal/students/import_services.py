@@ -489,6 +489,10 @@ def apply_list(plan: Plan, *, actor, options: dict) -> dict:
             for flag in plan.payload.flags]
     for chunk in chunks(rows, 2000):
         db.session.execute(insert(ListMatch), chunk)
+    if rows:
+        from portal.students import signals
+
+        signals.notify_mentors([row["student_id"] for row in rows], signals.NEW_FLAGS)
     return dict(plan.counts)
 
 

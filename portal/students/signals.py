@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import contains_eager
 
-from portal import audit, settings
+from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -52,6 +52,35 @@ MATCHED_BY_LABELS = {"student_no": _l("student number"), "national_id": _l("nati
 SETTLED = (ClaimStatus.PENDING, ClaimStatus.VERIFIED, ClaimStatus.NEEDS_MORE)
 CLAIM_RESOLUTION = "claim"
 DISMISSED_PREFIX = "dismissed: "
+
+
+NEW_FLAGS = notifications.kind(
+    "signals.new_list_flags",
+    _l("Discreet checks for your caseload: %(num)d new from a certification list."),
+)
+NEW_SIGNALS = notifications.kind(
+    "signals.new_spending_signals",
+    _l("Discreet checks for your caseload: %(num)d new from campus-card spending."),
+)
+PAGES = {NEW_FLAGS: "/follow-up/lists", NEW_SIGNALS: "/follow-up/spending"}
+
+
+def notify_mentors(student_ids, kind_key: str) -> int:
+    """Tell each mentor how many of their students newly need a discreet check (a count, never who or why
+    in the message itself); returns how many mentors were told."""
+    from portal.students.models import MentorAssignment
+
+    ids = sorted(set(student_ids))
+    counts: dict[int, int] = {}
+    for start in range(0, len(ids), 900):
+        for mentor_id, n in db.session.execute(
+            select(MentorAssignment.mentor_id, func.count(func.distinct(MentorAssignment.student_id)))
+            .where(MentorAssignment.student_id.in_(ids[start:start + 900])).group_by(MentorAssignment.mentor_id)
+        ):
+            counts[mentor_id] = counts.get(mentor_id, 0) + n
+    for mentor_id, n in counts.items():
+        notifications.notify(mentor_id, kind_key, link=PAGES[kind_key], num=n)
+    return len(counts)
 
 
 def category_label(category: str) -> str:
@@ -171,6 +200,8 @@ def refresh_signals() -> RefreshResult:
            for student_id, (amount, meals) in current.items() if student_id not in active]
     for start in range(0, len(new), 2000):
         db.session.execute(insert(SpendingSignal), new[start:start + 2000])
+    if new:
+        notify_mentors([row["student_id"] for row in new], NEW_SIGNALS)
     return RefreshResult(new=len(new), ended=len(ended), active=len(current), months=months)
 
 

@@ -217,3 +217,20 @@ def test_flags_of_another_mentors_students_cannot_be_touched(app, client_as, fla
     with app.app_context():
         assert db.session.get(ListMatch, theirs).resolved_at is None
         assert db.session.scalar(select(func.count(HardshipClaim.id))) == 0
+
+
+def test_mentors_are_told_how_many_of_their_students_were_flagged(app, ctx, make_student, make_user):
+    from portal.notifications.models import Notification
+    from portal.notifications.services import text_of
+
+    mentor, other = make_user("mentor"), make_user("mentor")
+    students = [make_student(student_no=f"202690000{i}") for i in range(1, 4)]
+    with app.app_context():
+        for student in students[:2]:
+            db.session.add(MentorAssignment(student_id=student.id, mentor_id=mentor.id))
+        db.session.commit()
+    run(files.csv_file(["学号", "姓名"], [[s.student_no, "x"] for s in students]))
+    notes = list(db.session.scalars(select(Notification)))
+    assert [(n.user_id, n.link) for n in notes] == [(mentor.id, "/follow-up/lists")]
+    assert text_of(notes[0]) == "Discreet checks for your caseload: 2 new from a certification list."
+    assert not any(s.student_no in text_of(notes[0]) for s in students)

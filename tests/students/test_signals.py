@@ -287,3 +287,17 @@ def test_demo_data_shows_signals_and_flags(app, ctx):
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     assert 5 <= signals.open_signal_count(admin) <= 40
     assert signals.open_list_match_count(admin) >= 4
+
+
+def test_mentors_are_told_of_new_signals_in_their_caseload(app, ctx, make_student, make_user):
+    from portal.notifications.models import Notification
+
+    a, b = make_student(), make_student()
+    mentor = make_user("mentor")
+    db.session.add(MentorAssignment(student_id=a.id, mentor_id=mentor.id))
+    spend(a.id, FRUGAL)
+    spend(b.id, FRUGAL)
+    signals.refresh_signals()
+    signals.refresh_signals()  # nothing new the second time
+    notes = list(db.session.scalars(select(Notification)))
+    assert [(n.user_id, n.params, n.link) for n in notes] == [(mentor.id, {"num": 1}, "/follow-up/spending")]
