@@ -31,6 +31,8 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Home"), "main.mentor_home"),
         NavItem(_l("Caseload"), "students.caseload_page", _l("Your students, their needs and last contact.")),
         NavItem(_l("Ledger"), "students.ledger_page", _l("Verified hardship ledger of your caseload.")),
+        NavItem(_l("Discreet checks"), "students.list_matches",
+                _l("Students of your caseload found on certification lists or spending little at the canteen.")),
         NavItem(_l("Resume reviews"), None, _l("Resumes waiting for your comments.")),
         NavItem(_l("Availability"), "appointments.host_home", _l("Publish slots and see your bookings.")),
         NavItem(_l("Jobs"), "jobs.caseload", _l("Refer curated postings to your students.")),

@@ -144,6 +144,19 @@ def _intervention_follow_up(user, intervention) -> bool:
     return user.role == Role.ADMIN or _assigned(user, intervention.student)
 
 
+# students: imports and discreet follow-up: list flags and spending signals (queries are scoped to the caseload)
+
+@rule("signals.act")
+def _signals_act(user, flag) -> bool:
+    """Open a claim from, or dismiss, a list flag or a spending signal: admins and the student's mentors."""
+    return user.role == Role.ADMIN or (flag is not None and _assigned(user, flag.student_id))
+
+
+@rule("signals.configure")
+def _signals_configure(user, obj) -> bool:
+    return user.role == Role.ADMIN
+
+
 # --- plans: questionnaires, interest inventory, support plans ---------------------------
 
 @rule("plans.own")

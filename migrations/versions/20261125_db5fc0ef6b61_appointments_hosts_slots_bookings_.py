@@ -1,7 +1,7 @@
 """appointments: hosts, slots, bookings, outcomes, campaigns
 
 Revision ID: db5fc0ef6b61
-Revises: c6878840d6be
+Revises: cfb0f3a6885d
 Create Date: 2026-11-25 22:02:39.031250
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = 'db5fc0ef6b61'
-down_revision = 'c6878840d6be'
+down_revision = 'cfb0f3a6885d'
 branch_labels = None
 depends_on = None
 

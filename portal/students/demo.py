@@ -183,6 +183,15 @@ def _assign_primaries(students: list[dict], career: list[int]) -> dict[int, int]
 
 
 def seed(ctx) -> None:
+    """The ledger, caseloads and interventions, then campus-card spending and list flags on top."""
+    from portal.students.signals import seed_signals
+
+    _seed_ledger(ctx)
+    db.session.flush()
+    seed_signals(ctx)
+
+
+def _seed_ledger(ctx) -> None:
     # Inserts below use render_nulls: without it every pattern of empty columns is a statement of
     # its own and PostgreSQL gets thousands of small batches instead of a few large ones.
     rng = ctx.rng

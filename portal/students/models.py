@@ -339,3 +339,66 @@ class SpendingRecord(db.Model):
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     canteen_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     meal_count: Mapped[int] = mapped_column(Integer)
+
+
+class ImportBatch(db.Model):
+    """One committed import: who imported which file, when, and what it changed."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (Index("ix_import_batches_kind_at", "kind", "imported_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # roster / list / spending
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # created, updated, unchanged, flagged…
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # e.g. the list's category and name
+    via: Mapped[str] = mapped_column(String(8), default="web")  # web / cli
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    imported_by: Mapped[User | None] = relationship()
+
+
+class SignalStatus(enum.StrEnum):
+    OPEN = "open"  # waiting for a counselor's discreet check
+    DISMISSED = "dismissed"  # checked: no follow-up needed (a reason is kept)
+    CLAIMED = "claimed"  # a claim was opened for verification
+
+
+class SpendingSignal(db.Model):
+    """A student whose canteen spending stayed under the thresholds for the set number of months.
+
+    `active` is true while the latest imported months still meet the thresholds; a dismissal holds
+    for that stretch, and a new stretch after the student stopped meeting them raises a new signal.
+    """
+
+    __tablename__ = "spending_signals"
+    __table_args__ = (
+        Index("ix_spending_signals_active_status", "active", "status"),
+        Index(
+            "uq_spending_signals_one_active",
+            "student_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=SignalStatus.OPEN)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    months: Mapped[list] = mapped_column(JSON, default=list)  # the months that met the thresholds
+    avg_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    avg_meals: Mapped[int] = mapped_column(Integer)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("hardship_claims.id", ondelete="SET NULL"))
+
+    student: Mapped[Student] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
