@@ -19,7 +19,7 @@ NAV: dict[str, list[NavItem]] = {
     Role.STUDENT: [
         NavItem(_l("Home"), "main.student_home"),
         NavItem(_l("Profile and intentions"), None, _l("Your details, job-search intentions and support you may ask for.")),
-        NavItem(_l("Resumes"), None, _l("Build resumes, get your mentor's comments, download PDFs.")),
+        NavItem(_l("Resumes"), "resumes.index", _l("Build resumes, get your mentor's comments, download PDFs.")),
         NavItem(_l("Appointments"), None, _l("Book mock interviews and counseling.")),
         NavItem(_l("Group sessions"), None, _l("Alumni sharing, lectures and free skills training.")),
         NavItem(_l("Jobs"), None, _l("Curated postings matched to you.")),
@@ -30,7 +30,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Home"), "main.mentor_home"),
         NavItem(_l("Caseload"), None, _l("Your students, their needs and last contact.")),
         NavItem(_l("Ledger"), None, _l("Verified hardship ledger of your caseload.")),
-        NavItem(_l("Resume reviews"), None, _l("Resumes waiting for your comments.")),
+        NavItem(_l("Resume reviews"), "resumes.queue", _l("Resumes waiting for your comments.")),
         NavItem(_l("Availability"), None, _l("Publish slots and see your bookings.")),
         NavItem(_l("Jobs"), None, _l("Refer curated postings to your students.")),
         NavItem(_l("Support plans"), None, _l("One plan per student, reviewed on set dates.")),
