@@ -146,9 +146,20 @@ def _resume_owner(user, resume) -> bool:
 
 
 def _resume_mentor(user, resume) -> bool:
+    """Asked several times per page (view, comment, discuss): answered once per request."""
+    from flask import g, has_request_context
+
     from portal.students.services import is_assigned_mentor
 
-    return resume is not None and user.role == Role.MENTOR and is_assigned_mentor(user, resume.student_id)
+    if resume is None or user.role != Role.MENTOR:
+        return False
+    if not has_request_context():
+        return is_assigned_mentor(user, resume.student_id)
+    known = g.setdefault("resume_mentor_of", {})
+    key = (user.id, resume.student_id)
+    if key not in known:
+        known[key] = is_assigned_mentor(user, resume.student_id)
+    return known[key]
 
 
 @rule("resume.create", "resume.list_own")

@@ -71,8 +71,10 @@ def process(raw: bytes) -> Photo:
     elif image.mode != "RGB":
         image = image.convert("RGB")
     image.thumbnail(BOX, Image.Resampling.LANCZOS)
+    # a new image from the pixels alone: Pillow would otherwise carry comments and profiles into the copy
+    image = Image.frombytes("RGB", image.size, image.tobytes())
     out = BytesIO()
-    image.save(out, format="JPEG", quality=85, optimize=True)  # no exif=, icc_profile=: nothing carried over
+    image.save(out, format="JPEG", quality=85, optimize=True)
     data = out.getvalue()
     return Photo(data=data, mime="image/jpeg", width=image.width, height=image.height,
                  digest=hashlib.sha256(data).hexdigest())

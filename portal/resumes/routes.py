@@ -8,7 +8,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
@@ -174,7 +174,7 @@ def _editor_context(resume: Resume, *, open_section: str | None = None, open_ite
     threads = services.threads_of(resume)
     versions = list(db.session.scalars(
         select(ResumeVersion).where(ResumeVersion.resume_id == resume.id)
-        .options(joinedload(ResumeVersion.reviewed_by)).order_by(ResumeVersion.number.desc())
+        .options(defer(ResumeVersion.content), joinedload(ResumeVersion.reviewed_by)).order_by(ResumeVersion.number.desc())
     ))
     doc = services.document_of(resume)
     view = services.view_of(doc)
@@ -548,7 +548,12 @@ def _version_context(version: ResumeVersion) -> dict:
                if t.version_id == version.id or (t.is_open and t.version.number < version.number)]
     view = services.view_of(version.content)
     item_ids = {key: {e.id for e in entries} for key, entries in view.entries.items()}
-    previous = services.last_reviewed_before(resume.id, version.number)
+    numbers = db.session.execute(
+        select(ResumeVersion.id, ResumeVersion.number, ResumeVersion.status).where(ResumeVersion.resume_id == resume.id)
+    ).all()
+    previous_id = max(((n, i) for i, n, status in numbers if status == VersionStatus.REVIEWED and n < version.number),
+                      default=(None, None))[1]
+    previous = db.session.get(ResumeVersion, previous_id) if previous_id else None
     diffs = services.compare(previous.content, version.content) if previous else None
     return dict(
         version=version,
@@ -567,7 +572,7 @@ def _version_context(version: ResumeVersion) -> dict:
         open_threads=sum(1 for t in threads if t.is_open),
         previous=previous,
         diffs=diffs,
-        latest_number=services.latest_version(resume).number,
+        latest_number=max(n for _, n, _ in numbers),
         reply_form=ReplyForm(formdata=None),
         button_form=EmptyForm(formdata=None),
         complete_form=CompleteReviewForm(formdata=None),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
@@ -13,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from portal import settings
 from portal.accounts.models import Role
@@ -439,8 +438,8 @@ def add_item(resume: Resume, section: str, values: dict) -> ResumeItem:
     if len(existing) >= S.SECTIONS[section].max_items:
         raise ResumeError(_("This section already has %(n)d entries, the most it can hold.", n=S.SECTIONS[section].max_items), status=409)
     position = (existing[-1].position + 1) if existing else 0
-    item = ResumeItem(resume_id=resume.id, section=section, position=position, data=cleaned)
-    db.session.add(item)
+    item = ResumeItem(section=section, position=position, data=cleaned)
+    resume.items.append(item)  # keeps the loaded collection in step with the table
     _touch(resume)
     db.session.flush()
     return item
@@ -455,9 +454,10 @@ def update_item(item: ResumeItem, values: dict) -> ResumeItem:
 
 
 def remove_item(item: ResumeItem) -> None:
-    _editable(item.resume)
-    _touch(item.resume)
-    db.session.delete(item)
+    resume = item.resume
+    _editable(resume)
+    _touch(resume)
+    resume.items.remove(item)  # delete-orphan removes the row
     db.session.flush()
 
 
@@ -540,13 +540,6 @@ def latest_version(resume: Resume | int) -> ResumeVersion | None:
     return db.session.scalar(
         select(ResumeVersion).where(ResumeVersion.resume_id == resume_id).order_by(ResumeVersion.number.desc()).limit(1)
     )
-
-
-def last_reviewed_before(resume_id: int, number: int | None = None) -> ResumeVersion | None:
-    stmt = select(ResumeVersion).where(ResumeVersion.resume_id == resume_id, ResumeVersion.status == VersionStatus.REVIEWED)
-    if number is not None:
-        stmt = stmt.where(ResumeVersion.number < number)
-    return db.session.scalar(stmt.order_by(ResumeVersion.number.desc()).limit(1))
 
 
 def _link(endpoint: str, **values) -> str | None:
@@ -715,6 +708,7 @@ def review_queue(viewer) -> Select:
         select(ResumeVersion)
         .where(ResumeVersion.status == VersionStatus.WAITING)
         .options(
+            defer(ResumeVersion.content), defer(ResumeVersion.review_summary),
             joinedload(ResumeVersion.resume).load_only(Resume.id, Resume.title, Resume.language),
             joinedload(ResumeVersion.student).load_only(Student.id, Student.student_no, Student.major, Student.college)
             .joinedload(Student.user),
@@ -731,12 +725,10 @@ def recently_reviewed_by(mentor, *, limit: int = 10) -> list[ResumeVersion]:
         select(ResumeVersion)
         .where(ResumeVersion.reviewed_by_id == mentor.id)
         .options(
+            defer(ResumeVersion.content), defer(ResumeVersion.review_summary),
             joinedload(ResumeVersion.resume).load_only(Resume.id, Resume.title),
             joinedload(ResumeVersion.student).load_only(Student.id).joinedload(Student.user),
         )
         .order_by(ResumeVersion.reviewed_at.desc()).limit(limit)
     ))
 
-
-def waiting_for(version: ResumeVersion, now: datetime | None = None):
-    return (now or utcnow()) - version.waiting_since

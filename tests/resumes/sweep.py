@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from tests.sweep import LOGIN, only, per_role
+from tests.sweep import only, per_role
 
 VIEWERS = per_role(student=200, mentor=200, alumni=403, admin=200)
 
