@@ -35,7 +35,7 @@ from portal.resumes.forms import (
 from portal.resumes.models import Resume, ResumeComment, ResumeItem, ResumePhoto, ResumeVersion, VersionStatus
 from portal.resumes.services import ResumeError
 from portal.students.models import Student
-from portal.students.services import student_of_user
+from portal.students.services import mentor_ids_of, student_of_user
 
 
 # --- loaders: abort early ------------------------------------------------------------------
@@ -527,6 +527,8 @@ def submit(resume_id: int):
         return _fail(error)
     db.session.commit()
     flash(_("Version %(n)d was submitted. Your mentor will see it in their review queue.", n=version.number), "success")
+    if not mentor_ids_of(resume.student_id):
+        flash(_("You have no assigned mentor yet: the employment office sees your resume and will assign one."), "warning")
     return redirect(url_for("resumes.edit", resume_id=resume.id))
 
 

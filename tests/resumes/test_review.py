@@ -194,3 +194,11 @@ def test_the_resume_pages_in_chinese(app, users, client_as, make_resume):
     rid = make_resume(users["student_record"])
     page = client_as("student").get(f"/resumes/{rid}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "基本信息" in page and "提交审阅" in page
+
+
+def test_a_student_without_a_mentor_is_told_and_the_office_sees_the_submission(app, users, client_as, make_resume):
+    rid = make_resume(users["student_record"])
+    response = client_as("student").post(f"/resumes/{rid}/submit", headers=EN, follow_redirects=True)
+    assert "You have no assigned mentor yet" in response.get_data(as_text=True)
+    assert users["student"].display_name in client_as("admin").get("/resumes/reviews", headers=EN).get_data(as_text=True)
+    assert users["student"].display_name not in client_as("mentor").get("/resumes/reviews", headers=EN).get_data(as_text=True)
