@@ -13,7 +13,9 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
+from portal.errors import render_error
 from portal.extensions import db
+from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.models_base import utcnow
 from portal.pagination import paginate
@@ -92,8 +94,6 @@ def _section_or_404(key: str, kind: str | None = None) -> S.Section:
 def _fail(error: ResumeError):
     """Roll back and turn a broken rule into its status with the message."""
     db.session.rollback()
-    from portal.errors import render_error
-
     return render_error(error.status, str(error))
 
 
@@ -138,9 +138,9 @@ def new():
         abort(404)
     own = services.resumes_of(student)
     form = NewResumeForm(language=request.args.get("language", "zh"))
-    form.source.choices = [("profile", _("My profile (name, contact details, education)"))] + [
+    form.source.choices = choices([("profile", _("My profile (name, contact details, education)"))] + [
         (f"copy:{r.id}", _("A copy of “%(title)s”", title=r.title)) for r in own
-    ]
+    ])
     if request.method == "GET" and request.args.get("copy"):
         form.source.data = f"copy:{request.args.get('copy')}"
     status = 200
@@ -348,8 +348,6 @@ def item_move(item_id: int):
     policy.require("resume.edit", resume)
     form = MoveForm()
     if not form.validate_on_submit():
-        from portal.errors import render_error
-
         return render_error(400, _("Move up or down."))
     try:
         services.move_item(item, form.direction.data)
@@ -518,8 +516,6 @@ def submit(resume_id: int):
     policy.require("resume.submit", resume)
     form = SubmitForm()
     if not form.validate_on_submit():
-        from portal.errors import render_error
-
         return render_error(400, " ".join(str(e) for errors in form.errors.values() for e in errors) or None)
     try:
         version = services.submit(resume, actor=current_user, note=form.note.data or "")
@@ -615,8 +611,6 @@ def comment(version_id: int):
             form = None
     else:
         if anchor[0] not in S.SECTIONS:
-            from portal.errors import render_error
-
             return render_error(400, _("There is no such section."))
         error_message = " ".join(str(e) for errors in form.errors.values() for e in errors)
     status = 400 if error_message else 200
@@ -683,8 +677,6 @@ def _thread_action(comment_id: int, action, *, form_class=EmptyForm):
         response.vary.add("HX-Request")
         return response
     if error_message:
-        from portal.errors import render_error
-
         return render_error(400, error_message)
     if resume.student.user_id == current_user.id:
         target = url_for("resumes.edit", resume_id=resume.id, _anchor=f"thread-{thread.id}")
@@ -727,8 +719,8 @@ def compare(resume_id: int):
         (str(v.number), _("Version %(n)d (%(status)s)", n=v.number, status=_version_status(v.status))) for v in versions
     ]
     form = CompareForm(request.args)
-    form.old.choices = options
-    form.new.choices = options
+    form.old.choices = choices(options)
+    form.new.choices = choices(options)
     if not options or len(options) < 2:
         return render_template("resumes/compare.html", resume=resume, form=form, diffs=None, too_few=True)
     if not form.validate():

@@ -287,7 +287,7 @@ class Entry:
     lines: list[str] = field(default_factory=list)  # plain text, one paragraph each
 
 
-def _lines(text: str | None) -> list[str]:
+def lines_of(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
@@ -298,19 +298,19 @@ def present(section: str, data: dict, language: str, item_id: int | None = None)
     sep = " · "
     if section == "education":
         sub = sep.join(x for x in (d.get("major", ""), option_label(d.get("degree"), language)) if x)
-        lines = ([d["ranking"]] if d.get("ranking") else []) + _lines(d.get("details"))
+        lines = ([d["ranking"]] if d.get("ranking") else []) + lines_of(d.get("details"))
         return Entry(item_id, d.get("school", ""), sub, period(d.get("start"), d.get("end"), language), lines)
     if section == "rotation":
         level = option_label(d.get("hospital_level"), language)
         title = d.get("hospital", "") + (f"（{level}）" if level and language == "zh" else f" ({level})" if level else "")
         return Entry(item_id, title, d.get("department", ""), period(d.get("start"), d.get("end"), language),
-                     _lines(d.get("description")))
+                     lines_of(d.get("description")))
     if section == "practice":
         return Entry(item_id, d.get("organisation", ""), d.get("role", ""), period(d.get("start"), d.get("end"), language),
-                     _lines(d.get("description")))
+                     lines_of(d.get("description")))
     if section == "research":
         sub = sep.join(x for x in (option_label(d.get("kind"), language), d.get("venue", ""), d.get("role", "")) if x)
-        return Entry(item_id, d.get("title", ""), sub, month_label(d.get("date"), language), _lines(d.get("description")))
+        return Entry(item_id, d.get("title", ""), sub, month_label(d.get("date"), language), lines_of(d.get("description")))
     if section == "licence":
         return Entry(item_id, d.get("name", ""), d.get("detail", ""), month_label(d.get("date"), language))
     if section == "award":

@@ -218,7 +218,7 @@ def view_of(doc: dict) -> View:
         contacts=S.facts(basics, S.CONTACT_FACTS, language),
         intention=S.facts(doc.get("intention") or {}, tuple(f.key for f in S.INTENTION.fields), language),
         entries=entries,
-        self_evaluation=S._lines(doc.get("self_evaluation")),
+        self_evaluation=S.lines_of(doc.get("self_evaluation")),
     )
 
 
