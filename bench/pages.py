@@ -33,4 +33,9 @@ PAGES: list[Page] = [
     Page("student home", "student", "/student/"),
     Page("mentor home", "mentor", "/mentor/"),
     Page("alumni home", "alumni", "/alumni/"),
+    Page("student job postings", "student", "/jobs/"),
+    Page("student job recommendations", "student", "/jobs/recommendations"),
+    Page("mentor jobs caseload", "mentor", "/jobs/caseload"),
+    Page("admin job curation", "admin", "/jobs/manage"),
+    Page("admin job match quality", "admin", "/jobs/manage/quality"),
 ]

@@ -18,10 +18,12 @@ SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
-GIVEN_CHARS = (
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅鑫宇浩然子涵欣怡梓轩雨萱思远佳琪晨曦嘉怡俊杰"
-    "文博一鸣志强海燕晓东婷婷雪莹建国春生秋实冬青立新德胜学文安康永宁泽宇若曦语桐可馨天佑书瑶诗雨"
-)
+GIVEN_SINGLE = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚英华兰红梅鑫宇浩琪婷莹博鸣康宁瑶雨彤颖睿航"
+GIVEN_DOUBLE = (
+    "子涵 欣怡 梓轩 雨萱 思远 佳琪 晨曦 嘉怡 俊杰 文博 一鸣 志强 海燕 晓东 婷婷 雪莹 建国 春生 立新 德胜 "
+    "学文 安康 永宁 泽宇 若曦 语桐 可馨 天佑 书瑶 诗雨 浩然 子豪 梦琪 宇航 佳怡 明轩 思雨 欣然 家豪 晓雯 "
+    "秀英 桂芳 丽娟 红霞 志明 建华 海涛 晓燕 雅婷 俊熙"
+).split()
 
 # college -> majors taught there
 COLLEGES: dict[str, list[str]] = {
@@ -78,10 +80,7 @@ def has_data() -> bool:
 
 def chinese_name(rng: random.Random) -> str:
     surname = rng.choice(SURNAMES)
-    if rng.random() < 0.55:
-        given = rng.choice(GIVEN_CHARS) + rng.choice(GIVEN_CHARS)
-    else:
-        given = rng.choice(GIVEN_CHARS)
+    given = rng.choice(GIVEN_DOUBLE) if rng.random() < 0.6 else rng.choice(GIVEN_SINGLE)
     return surname + given
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Role
@@ -22,7 +23,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Resumes"), "resumes.index", _l("Build resumes, get your mentor's comments, download PDFs.")),
         NavItem(_l("Appointments"), None, _l("Book mock interviews and counseling.")),
         NavItem(_l("Group sessions"), None, _l("Alumni sharing, lectures and free skills training.")),
-        NavItem(_l("Jobs"), None, _l("Curated postings matched to you.")),
+        NavItem(_l("Jobs"), "jobs.recommendations", _l("Curated postings matched to you.")),
         NavItem(_l("My plan"), None, _l("Questionnaire, career-interest test and your personal plan.")),
         NavItem(_l("My archive"), None, _l("Everything the portal holds about you, to view and download.")),
     ],
@@ -32,7 +33,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Ledger"), None, _l("Verified hardship ledger of your caseload.")),
         NavItem(_l("Resume reviews"), "resumes.queue", _l("Resumes waiting for your comments.")),
         NavItem(_l("Availability"), None, _l("Publish slots and see your bookings.")),
-        NavItem(_l("Jobs"), None, _l("Refer curated postings to your students.")),
+        NavItem(_l("Jobs"), "jobs.caseload", _l("Refer curated postings to your students.")),
         NavItem(_l("Support plans"), None, _l("One plan per student, reviewed on set dates.")),
         NavItem(_l("Follow-ups"), None, _l("Destinations and calls after graduation.")),
     ],
@@ -47,14 +48,40 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Audit log"), "audit.index", _l("Who viewed or exported sensitive data, and when.")),
         NavItem(_l("Ledger and imports"), None, _l("Rosters, certification lists and the verified ledger.")),
         NavItem(_l("Caseloads"), None, _l("Assign students to mentors.")),
-        NavItem(_l("Job curation"), None, _l("Curate postings and tune the matching.")),
+        NavItem(_l("Job curation"), "jobs.manage", _l("Curate postings and tune the matching.")),
         NavItem(_l("Questionnaires"), None, _l("Intake questionnaire and plan rules.")),
         NavItem(_l("Reports"), None, _l("Destination rate and analysis reports.")),
     ],
 }
 
 
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str | None
+    endpoint: str | None
+    description: str
+
+
+_LINKS: dict[tuple, list[NavLink]] = {}
+
+
 def nav_for(user) -> list[NavItem]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return NAV.get(user.role, [])
+
+
+def links_for(user, locale: str) -> list[NavLink]:
+    """The role's navigation with labels translated and URLs built once per role, language and root."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    key = (user.role, locale, request.script_root)
+    links = _LINKS.get(key)
+    if links is None:
+        links = [
+            NavLink(str(item.label), url_for(item.endpoint) if item.endpoint else None, item.endpoint, str(item.description))
+            for item in NAV.get(user.role, [])
+        ]
+        _LINKS[key] = links
+    return links

@@ -202,6 +202,65 @@ def _resume_queue(user, obj) -> bool:
 
 # --- jobs: postings, recommendations, applications ---------------------------------------
 
+@rule("jobs.browse")
+def _jobs_browse(user, obj) -> bool:
+    """Published postings are for everyone signed in."""
+    return True
+
+
+@rule("posting.view")
+def _posting_view(user, posting) -> bool:
+    """Drafts are seen only by those who curate."""
+    return posting.status != "draft" or user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("jobs.curate")
+def _jobs_curate(user, obj) -> bool:
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("posting.edit")
+def _posting_edit(user, posting) -> bool:
+    """Admins edit every posting; a mentor edits the postings they created."""
+    return user.role == Role.ADMIN or (user.role == Role.MENTOR and posting.created_by_id == user.id)
+
+
+@rule("jobs.import", "jobs.tune")
+def _jobs_office(user, obj) -> bool:
+    return user.role == Role.ADMIN
+
+
+@rule("jobs.own")
+def _jobs_own(user, obj) -> bool:
+    """A student's own saved postings, recommendations, licences and applications."""
+    return user.role == Role.STUDENT
+
+
+@rule("jobs.student_view")
+def _jobs_student_view(user, student) -> bool:
+    """Recommendations, reasons and applications: the student, their mentors and admins."""
+    return user.role == Role.ADMIN or _is_own_student(user, student) or _assigned(user, student)
+
+
+@rule("jobs.caseload")
+def _jobs_caseload(user, obj) -> bool:
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("jobs.refer")
+def _jobs_refer(user, student) -> bool:
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("application.view")
+def _application_view(user, application) -> bool:
+    return _jobs_student_view(user, application.student)
+
+
+@rule("application.edit")
+def _application_edit(user, application) -> bool:
+    return _is_own_student(user, application.student)
+
 
 # --- outcomes: destinations, follow-ups, surveys, feedback -------------------------------
 

@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import i18n
-from portal.main.forms import LanguageForm
-from portal.navigation import nav_for
+from portal.navigation import links_for
 from portal.policy import may
 from portal.sanitize import sanitize_html
 
@@ -32,12 +31,12 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
-def _unread() -> int:
-    if not (current_user and current_user.is_authenticated):
+def _unread(viewer) -> int:
+    if viewer is None:
         return 0
     from portal.notifications.services import unread_count
 
-    return unread_count(current_user.id)
+    return unread_count(viewer.id)
 
 
 def init_app(app: Flask) -> None:
@@ -52,11 +51,17 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _common():
+        user = current_user._get_current_object() if current_user else None
+        viewer = user if user is not None and user.is_authenticated else None
+        locale = str(get_locale())
         return {
-            "nav_items": nav_for(current_user),
+            "viewer": viewer,
+            "nav_links": links_for(viewer, locale),
+            "endpoint": request.endpoint,
+            "soon_label": _l("coming soon"),
             "languages": app.config["LANGUAGES"],
-            "current_locale": str(get_locale()),
-            "html_lang": i18n.html_lang(),
-            "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
-            "unread_notifications": _unread(),
+            "current_locale": locale,
+            "html_lang": "zh-CN" if locale == "zh" else "en",
+            "here": request.full_path.rstrip("?"),
+            "unread_notifications": _unread(viewer),
         }

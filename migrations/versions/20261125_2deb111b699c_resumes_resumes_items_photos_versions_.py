@@ -1,7 +1,7 @@
 """resumes: resumes, items, photos, versions and comments
 
 Revision ID: 2deb111b699c
-Revises: a26fa5ea0359
+Revises: 8a76e9ad210a
 Create Date: 2026-11-25 21:55:17.154479
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '2deb111b699c'
-down_revision = 'a26fa5ea0359'
+down_revision = '8a76e9ad210a'
 branch_labels = None
 depends_on = None
 

@@ -47,6 +47,7 @@ def upgrade():
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('ix_users_active_role', ['active', 'role'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_role'), ['role'], unique=False)
 
     op.create_table('audit_log',
@@ -340,6 +341,7 @@ def downgrade():
     op.drop_table('audit_log')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_role'))
+        batch_op.drop_index('ix_users_active_role')
 
     op.drop_table('users')
     op.drop_table('checklist_items')

@@ -4,16 +4,30 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from portal import policy
 from portal.accounts import admin_bp as bp
 from portal.accounts import services
-from portal.accounts.forms import EmptyForm, ResetPasswordForm, RoleForm, UserCreateForm, UserEditForm, UserFilterForm
+from portal.accounts.forms import ROLE_PAIRS, EmptyForm, ResetPasswordForm, RoleForm, UserCreateForm, UserEditForm, UserFilterForm
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.pagination import paginate
+
+
+def _row_context() -> dict:
+    """What every user row needs, computed once per page rather than once per row."""
+    return {
+        "users_url": url_for("admin.users"),
+        "token": generate_csrf(),
+        "role_labels": {value: str(label) for value, label in ROLE_PAIRS},
+        "labels": {
+            "active": _("Active"), "deactivated": _("Deactivated"),
+            "deactivate": _("Deactivate"), "reactivate": _("Reactivate"),
+        },
+    }
 
 
 def get_user_or_404(user_id: int) -> User:
@@ -45,7 +59,7 @@ def users():
     active = {"active": True, "inactive": False}.get(form.status.data or "")
     stmt = services.search_users(form.q.data, form.role.data or None, active)
     page = paginate(stmt, per_page=50)
-    return render("accounts/users.html", "accounts/_user_rows.html", form=form, page=page)
+    return render("accounts/users.html", "accounts/_user_rows.html", form=form, page=page, **_row_context())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -126,7 +140,7 @@ def _back(user: User, message: str, *, ok: bool):
     if is_htmx():
         response = make_response(
             render_template(
-                "accounts/_user_row.html", user=user, row_message=message, row_ok=ok, button_form=EmptyForm()
+                "accounts/_user_row.html", user=user, row_message=message, row_ok=ok, **_row_context()
             ),
             200 if ok else 400,
         )
