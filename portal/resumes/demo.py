@@ -1,14 +1,15 @@
 """Demo resumes: drafts, submitted versions waiting in mentors' queues, and reviewed ones with threads.
 
-Uses the mentors already assigned (the ledger's demo runs first); a chosen student without a mentor
-gets ctx.mentor_ids[i % len] as primary mentor. Bulk inserts only; about one student in fifty.
+Uses the mentors already assigned; without any caseloads yet, assigns every student's primary mentor by
+the demo rule ctx.mentor_ids[i % n] shared with the other features' seeds. Bulk inserts only; resumes for
+about one student in fifty, and for a few of mentor01's students so that their queue is never empty.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -216,23 +217,36 @@ def _earlier_draft(doc: dict) -> dict:
 
 
 def _mentors_for(ctx, chosen: list[int]) -> dict[int, int]:
-    """student_id → a mentor: the primary (or any) assigned one, else ctx.mentor_ids[i % len] (assigned now)."""
-    rows = db.session.execute(
+    """student_id → a mentor of each chosen student.
+
+    With no caseloads at all yet, every student gets the primary mentor ctx.mentor_ids[i % n], i being
+    the student's place in ctx.student_ids: the same rule the other features' demo seeds follow, so
+    whichever seed runs first, the caseloads are the same. Otherwise the assigned mentors are used
+    (the primary one first) and a chosen student without any gets that same rule's mentor.
+    """
+    if not ctx.mentor_ids:
+        return {}
+    rule = {sid: ctx.mentor_ids[i % len(ctx.mentor_ids)] for i, sid in enumerate(ctx.student_ids)}
+    if not db.session.scalar(select(func.count(MentorAssignment.id))):
+        rows = [dict(student_id=sid, mentor_id=mid, kind="primary", created_at=ctx.now, created_by_id=ctx.admin_id)
+                for sid, mid in rule.items()]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(MentorAssignment), rows[start:start + 5000])
+        return {sid: rule[sid] for sid in chosen}
+    mentors: dict[int, int] = {}
+    for student_id, mentor_id, kind in db.session.execute(
         select(MentorAssignment.student_id, MentorAssignment.mentor_id, MentorAssignment.kind)
         .where(MentorAssignment.student_id.in_(chosen)).order_by(MentorAssignment.id)
-    ).all()
-    mentors: dict[int, int] = {}
-    for student_id, mentor_id, kind in rows:
+    ):
         if kind == "primary" or student_id not in mentors:
             mentors[student_id] = mentor_id
-    new_rows = []
-    for i, student_id in enumerate(chosen):
-        if student_id not in mentors and ctx.mentor_ids:
-            mentors[student_id] = ctx.mentor_ids[i % len(ctx.mentor_ids)]
-            new_rows.append(dict(student_id=student_id, mentor_id=mentors[student_id], kind="primary",
-                                 created_at=ctx.now, created_by_id=ctx.admin_id))
-    if new_rows:
-        db.session.execute(insert(MentorAssignment), new_rows)
+    missing = [sid for sid in chosen if sid not in mentors]
+    if missing:
+        db.session.execute(insert(MentorAssignment), [
+            dict(student_id=sid, mentor_id=rule[sid], kind="primary", created_at=ctx.now, created_by_id=ctx.admin_id)
+            for sid in missing
+        ])
+        mentors.update({sid: rule[sid] for sid in missing})
     return mentors
 
 
@@ -243,14 +257,16 @@ def seed(ctx) -> None:
     put_setting("resumes.university_name", UNIVERSITY)
     count = min(len(ctx.student_ids), max(12, len(ctx.student_ids) // 50))
     chosen = list(ctx.student_ids[:count])
-    # mentor01 should have resumes to review whatever the ledger's assignments are
+    mentors = _mentors_for(ctx, chosen)
+    # mentor01 should have resumes to review whatever the caseloads are
     if ctx.mentor_ids:
         theirs = list(db.session.scalars(
             select(MentorAssignment.student_id).where(MentorAssignment.mentor_id == ctx.mentor_ids[0])
             .order_by(MentorAssignment.student_id).limit(4)
         ))
-        chosen += [s for s in theirs if s not in chosen]
-    mentors = _mentors_for(ctx, chosen)
+        extra = [s for s in theirs if s not in mentors]
+        mentors.update(_mentors_for(ctx, extra))
+        chosen += extra
     people = {
         row.id: row._asdict() for row in db.session.execute(
             select(Student.id, Student.user_id, Student.major, Student.degree_level, Student.graduation_year,

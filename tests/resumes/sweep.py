@@ -57,6 +57,8 @@ def png_bytes(size=(120, 160), color=(200, 210, 230)) -> bytes:
 def objects(app, users, other) -> dict:
     """The sweep student's resume (with a photo, a submitted version and a comment thread), a spare
     (archived, then restored) and a draft (deleted); users["mentor"] is the student's assigned mentor."""
+    from sqlalchemy import select
+
     from portal.accounts.models import User
     from portal.extensions import db
     from portal.resumes import services
@@ -66,8 +68,11 @@ def objects(app, users, other) -> dict:
 
     student = users["student_record"]
     with app.test_request_context():
-        db.session.add(MentorAssignment(student_id=student.id, mentor_id=users["mentor"].id))
-        db.session.commit()
+        assigned = db.session.scalar(select(MentorAssignment.id).where(
+            MentorAssignment.student_id == student.id, MentorAssignment.mentor_id == users["mentor"].id))
+        if assigned is None:  # another feature's sweep may have assigned them already
+            db.session.add(MentorAssignment(student_id=student.id, mentor_id=users["mentor"].id, kind="other"))
+            db.session.commit()
         resume_id = build_resume(student.id, items={"rotation": [ROTATION, {**ROTATION, "department": "急诊科"}]})
         spare_id = build_resume(student.id, title="备用")
         draft_id = build_resume(student.id, title="草稿")
