@@ -109,17 +109,18 @@ def test_a_two_page_chinese_resume_renders_fast(app, owner, tmp_path, capsys):
         services.set_photo(resume, png_bytes())
         doc, photo = services.document_of(resume), services.photo_of(resume)
         printing.render(doc, photo=photo)  # warm: fonts loaded, templates compiled
-        times = []
+        times, cpu = [], []
         for _ in range(3):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             data = printing.render(doc, photo=photo)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
     path = tmp_path / "two.pdf"
     path.write_bytes(data)
     assert pages_of(path) == 2
     with capsys.disabled():
         print(f"\n[resumes] two-page Chinese resume PDF, warm: best {min(times) * 1000:.0f} ms, "
-              f"median {sorted(times)[1] * 1000:.0f} ms (budget 500 ms)")
+              f"median {sorted(times)[1] * 1000:.0f} ms, CPU {min(cpu) * 1000:.0f} ms (budget 500 ms)")
 
 
 def test_the_pdf_route_sends_an_attachment_and_audits_exports_by_others(app, users, client_as, make_resume, assign):
