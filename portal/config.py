@@ -47,6 +47,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh": "中文", "en": "English"}
+    CLI_LOCALE = os.environ.get("MEDPATH_CLI_LOCALE")  # language of commands and jobs; default zh
 
     # Sessions: server-side records behind a signed cookie
     SESSION_COOKIE_NAME = "medpath_session"
@@ -88,6 +89,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
     ID_HASH_KEY = "test-id-hash-key"
     WTF_CSRF_ENABLED = False
+    CLI_LOCALE = "en"  # services called outside a request answer in English in tests
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_IP = "1000 per minute"
 

@@ -19,7 +19,8 @@ def supported() -> dict[str, str]:
 def select_locale() -> str:
     """The user's saved choice, then the cookie of an anonymous choice, then Accept-Language."""
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        # command-line tools and background jobs speak the operators' language
+        return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = getattr(g, "locale_override", None)
     if chosen:
         return chosen

@@ -136,6 +136,45 @@ def _intervention_edit(user, intervention) -> bool:
 
 # --- plans: questionnaires, interest inventory, support plans ---------------------------
 
+@rule("plans.own")
+def _plans_own(user, obj) -> bool:
+    """A student's own questionnaire, interest test and plan."""
+    return user.role == Role.STUDENT
+
+
+@rule("plans.list", "subsidy.list")
+def _plans_list(user, obj) -> bool:
+    """Admins see every student in the ledger; mentors their caseload (the queries are scoped)."""
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("plans.manage", "plans.answer_for", "subsidy.apply", "subsidy.help")
+def _plans_manage(user, student) -> bool:
+    """A student's plan, answers recorded after a talk, subsidy and help: admins and their own mentors."""
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("plans.view_answers", "plans.view_interests")
+def _plans_view_answers(user, student) -> bool:
+    """Questionnaire answers (psychological barriers among them) and interest results:
+    the student, their mentors and admins only."""
+    return user.role == Role.ADMIN or _is_own_student(user, student) or _assigned(user, student)
+
+
+@rule("plans.goal_done")
+def _plans_goal_done(user, goal) -> bool:
+    """The student marks their own steps done; their mentors and admins any goal."""
+    student = goal.plan.student
+    if _is_own_student(user, student):
+        return goal.owner == "student"
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("questionnaires.manage", "subsidy.manage")
+def _plans_office(user, obj) -> bool:
+    """The questionnaire, rounds, rule table, subsidy steps, settings and the bureau's list."""
+    return user.role == Role.ADMIN
+
 
 # --- resumes -----------------------------------------------------------------------------
 # A resume is seen by its owner, the owner's assigned mentors and admins; never by other students
@@ -195,6 +234,100 @@ def _resume_queue(user, obj) -> bool:
 
 
 # --- appointments: slots and bookings ------------------------------------------------------
+
+def _is_booking_student(user, booking) -> bool:
+    return user.role == Role.STUDENT and booking.student.user_id == user.id
+
+
+def _is_host(user, booking) -> bool:
+    return booking.slot.host_id == user.id
+
+
+@rule("appointments.browse")
+def _appointments_browse(user, obj) -> bool:
+    """Open slots: students book them; mentors and the office look at what is on offer."""
+    return user.role in (Role.STUDENT, Role.MENTOR, Role.ADMIN)
+
+
+@rule("slot.view")
+def _slot_view(user, slot) -> bool:
+    return user.role in (Role.STUDENT, Role.MENTOR, Role.ADMIN) or slot.host_id == user.id
+
+
+@rule("appointments.book")
+def _appointments_book(user, slot) -> bool:
+    return user.role == Role.STUDENT
+
+
+@rule("appointments.own")
+def _appointments_own(user, obj) -> bool:
+    return user.role == Role.STUDENT
+
+
+@rule("appointments.host")
+def _appointments_host(user, obj) -> bool:
+    return user.role in (Role.MENTOR, Role.ALUMNI)
+
+
+@rule("slot.manage")
+def _slot_manage(user, slot) -> bool:
+    return user.role in (Role.MENTOR, Role.ALUMNI) and slot.host_id == user.id
+
+
+@rule("booking.view")
+def _booking_view(user, booking) -> bool:
+    """The student, the host, the office, and the student's mentors (for a psychological counseling
+    they see only that it took place: the page shows no topic or notes to them)."""
+    return (user.role == Role.ADMIN or _is_booking_student(user, booking) or _is_host(user, booking)
+            or _assigned(user, booking.student))
+
+
+@rule("booking.topic")
+def _booking_topic(user, booking) -> bool:
+    """What the student wrote when booking: for a psychological counseling, the counselor only."""
+    if _is_booking_student(user, booking) or _is_host(user, booking):
+        return True
+    if booking.slot.kind == "psychological_counseling":
+        return False
+    return user.role == Role.ADMIN or _assigned(user, booking.student)
+
+
+@rule("booking.change")
+def _booking_change(user, booking) -> bool:
+    return _is_booking_student(user, booking)
+
+
+@rule("booking.calendar")
+def _booking_calendar(user, booking) -> bool:
+    return _is_booking_student(user, booking) or _is_host(user, booking)
+
+
+@rule("booking.host")
+def _booking_host(user, booking) -> bool:
+    return user.role in (Role.MENTOR, Role.ALUMNI) and _is_host(user, booking)
+
+
+@rule("booking.excuse")
+def _booking_excuse(user, booking) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.MENTOR and (_is_host(user, booking) or _assigned(user, booking.student))
+
+
+@rule("campaign.create")
+def _campaign_create(user, obj) -> bool:
+    return user.role == Role.MENTOR
+
+
+@rule("campaign.manage")
+def _campaign_manage(user, campaign) -> bool:
+    return user.role == Role.MENTOR and campaign.mentor_id == user.id
+
+
+@rule("appointments.admin")
+def _appointments_admin(user, obj) -> bool:
+    return user.role == Role.ADMIN
+
 
 
 # --- group sessions ----------------------------------------------------------------------

@@ -25,3 +25,20 @@ def per_role(anon=LOGIN, **codes: int) -> dict:
     if missing:
         raise ValueError(f"per_role needs every role; missing {sorted(missing)}")
     return {"anon": anon, **codes}
+
+
+def assign_mentor(student_id: int, mentor_id: int) -> None:
+    """Make the sweep's mentor the sweep student's primary mentor, once, whichever feature asks first.
+
+    Call inside an app context; the caller commits.
+    """
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.students.models import MentorAssignment
+
+    exists = db.session.scalar(select(MentorAssignment.id).where(
+        MentorAssignment.student_id == student_id, MentorAssignment.mentor_id == mentor_id))
+    if exists is None:
+        db.session.add(MentorAssignment(student_id=student_id, mentor_id=mentor_id, kind="primary"))
+        db.session.flush()

@@ -1,7 +1,7 @@
 """resumes: resumes, items, photos, versions and comments
 
 Revision ID: 2deb111b699c
-Revises: 8a76e9ad210a
+Revises: db5fc0ef6b61
 Create Date: 2026-11-25 21:55:17.154479
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '2deb111b699c'
-down_revision = '8a76e9ad210a'
+down_revision = 'db5fc0ef6b61'
 branch_labels = None
 depends_on = None
 

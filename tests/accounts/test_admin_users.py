@@ -170,7 +170,7 @@ def test_cli_creates_a_user(app, runner):
         assert user.role == "mentor" and user.check_password("cli-password-1")
     again = runner.invoke(args=["users", "create", "--role", "mentor", "--password", "cli-password-1", "chen"])
     assert again.exit_code != 0
-    assert "chen" in again.output and "已被占用" in again.output
+    assert "chen" in again.output and "already taken" in again.output
 
 
 def test_cli_deactivates_a_user(app, runner, users):

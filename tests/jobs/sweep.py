@@ -42,12 +42,13 @@ def objects(app, users, other):
     from portal.extensions import db
     from portal.jobs import imports, services
     from portal.jobs.models import PostingImport, StudentLicence
-    from portal.students.models import MentorAssignment, Student
+    from portal.students.models import Student
+    from tests.sweep import assign_mentor
 
     with app.test_request_context():
         admin = db.session.merge(users["admin"])
         student = db.session.get(Student, users["student_record"].id)
-        db.session.add(MentorAssignment(student_id=student.id, mentor_id=users["mentor"].id))
+        assign_mentor(student.id, users["mentor"].id)
         base = dict(employer="示例医院", unit_nature="public_health", province="河南", post_type="contract",
                     min_degree="bachelor", majors="临床医学", deadline=date.today() + timedelta(days=30))
         posting = services.save_posting(None, {**base, "title": "住院医师", "status": "published"}, actor=admin)

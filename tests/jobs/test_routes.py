@@ -349,7 +349,7 @@ def test_status_changes_and_publishing_with_a_passed_deadline(app, client_as, ma
         posting.status = "draft"
         posting.deadline = date.today() - timedelta(days=3)
         db.session.commit()
-    client.post(f"/jobs/manage/{posting_id}/status", data={"status": "published"})
+    client.post(f"/jobs/manage/{posting_id}/status", data={"status": "published"}, headers=EN)
     assert "change it before publishing" in client.get(f"/jobs/{posting_id}", headers=EN).get_data(as_text=True)
     with app.app_context():
         assert db.session.get(JobPosting, posting_id).status == "draft"

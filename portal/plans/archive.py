@@ -1,0 +1,97 @@
+"""The plans feature's entries in the student's archive: plan changes, questionnaires answered,
+interest results, subsidy steps and the student-loan record."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.plans.models import (
+    InterestResult,
+    PlanEvent,
+    QuestionnaireResponse,
+    ResponseStatus,
+    StudentLoan,
+    SubsidyApplication,
+    SubsidyStep,
+)
+from portal.students import archive
+
+EVENT_TITLES = {
+    "created": lambda d: _("Support plan started"),
+    "goal_added": lambda d: _("Goal added to the plan: %(title)s", title=d),
+    "goal_accepted": lambda d: _("Goal accepted into the plan: %(title)s", title=d),
+    "goal_edited": lambda d: _("Goal changed: %(title)s", title=d),
+    "goal_done": lambda d: _("Goal done: %(title)s", title=d),
+    "goal_dropped": lambda d: _("Goal dropped: %(title)s", title=d),
+    "goal_reopened": lambda d: _("Goal open again: %(title)s", title=d),
+    "reviewed": lambda d: _("Plan reviewed"),
+    "suggested": lambda d: _("Goals suggested from the questionnaire and interest test"),
+}
+
+
+@archive.provider
+def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
+    from portal.plans.services import localized
+    from portal.plans.subsidy import STEP_LABELS
+
+    entries: list[archive.ArchiveEntry] = []
+    plan_link = url_for("plans.my_plan") if for_student else url_for("plans.student_plan", student_id=student.id)
+
+    events = db.session.scalars(
+        select(PlanEvent).where(PlanEvent.student_id == student.id).options(joinedload(PlanEvent.actor))
+    )
+    for event in events:
+        title = EVENT_TITLES.get(event.kind, lambda d: event.kind)(event.detail or "")
+        detail = event.detail if event.kind in ("reviewed", "suggested") else ""
+        entries.append(archive.ArchiveEntry(
+            at=event.at, kind="plan", title=title, detail=detail or "",
+            audience=archive.MENTORS if event.staff_only else archive.STUDENT,
+            author_id=event.actor_id, link=plan_link,
+            extra={"by": event.actor.display_name if event.actor else ""},
+        ))
+
+    responses = db.session.scalars(
+        select(QuestionnaireResponse)
+        .where(QuestionnaireResponse.student_id == student.id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
+        .options(joinedload(QuestionnaireResponse.round))
+    )
+    for response in responses:
+        if response.on_behalf:
+            title = _("Questionnaire %(round)s recorded by a mentor after a talk", round=localized(response.round, "name"))
+        else:
+            title = _("Questionnaire %(round)s answered", round=localized(response.round, "name"))
+        entries.append(archive.ArchiveEntry(
+            at=response.submitted_at or response.updated_at, kind="questionnaire", title=title,
+            audience=archive.STUDENT, author_id=response.filled_by_id,
+            link=url_for("plans.answers", student_id=student.id, b=response.round_id),
+        ))
+
+    for result in db.session.scalars(select(InterestResult).where(InterestResult.student_id == student.id)):
+        entries.append(archive.ArchiveEntry(
+            at=result.taken_at, kind="interest", title=_("Career-interest test: code %(code)s", code=result.code),
+            audience=archive.STUDENT, author_id=result.taken_by_id,
+            link=url_for("plans.interest_result", result_id=result.id),
+        ))
+
+    steps = db.session.execute(
+        select(SubsidyStep, SubsidyApplication.year)
+        .join(SubsidyApplication, SubsidyApplication.id == SubsidyStep.application_id)
+        .where(SubsidyApplication.student_id == student.id)
+    ).all()
+    for step, year in steps:
+        entries.append(archive.ArchiveEntry(
+            at=step.at, kind="subsidy",
+            title=_("Job-seeking subsidy %(year)s: %(step)s", year=year, step=STEP_LABELS.get(step.step, step.step)),
+            detail=step.note or "", audience=archive.STUDENT, author_id=step.by_id,
+        ))
+
+    loan = db.session.scalar(select(StudentLoan).where(StudentLoan.student_id == student.id))
+    if loan is not None:
+        entries.append(archive.ArchiveEntry(
+            at=loan.recorded_at, kind="student_loan", title=_("National student loan recorded"),
+            audience=archive.MENTORS, author_id=loan.recorded_by_id,
+        ))
+    return entries
