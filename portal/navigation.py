@@ -20,7 +20,7 @@ NAV: dict[str, list[NavItem]] = {
     Role.STUDENT: [
         NavItem(_l("Home"), "main.student_home"),
         NavItem(_l("Profile and intentions"), "students.my_profile", _l("Your details, job-search intentions and support you may ask for.")),
-        NavItem(_l("Resumes"), None, _l("Build resumes, get your mentor's comments, download PDFs.")),
+        NavItem(_l("Resumes"), "resumes.index", _l("Build resumes, get your mentor's comments, download PDFs.")),
         NavItem(_l("Appointments"), "appointments.slots", _l("Book mock interviews and counseling.")),
         NavItem(_l("Group sessions"), "sessions.index", _l("Alumni sharing, lectures and free skills training.")),
         NavItem(_l("Jobs"), "jobs.recommendations", _l("Curated postings matched to you.")),
@@ -33,7 +33,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Ledger"), "students.ledger_page", _l("Verified hardship ledger of your caseload.")),
         NavItem(_l("Discreet checks"), "students.list_matches",
                 _l("Students of your caseload found on certification lists or spending little at the canteen.")),
-        NavItem(_l("Resume reviews"), None, _l("Resumes waiting for your comments.")),
+        NavItem(_l("Resume reviews"), "resumes.queue", _l("Resumes waiting for your comments.")),
         NavItem(_l("Availability"), "appointments.host_home", _l("Publish slots and see your bookings.")),
         NavItem(_l("Jobs"), "jobs.caseload", _l("Refer curated postings to your students.")),
         NavItem(_l("Support plans"), "plans.index", _l("One plan per student, reviewed on set dates.")),

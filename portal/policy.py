@@ -200,6 +200,60 @@ def _plans_office(user, obj) -> bool:
 
 
 # --- resumes -----------------------------------------------------------------------------
+# A resume is seen by its owner, the owner's assigned mentors and admins; never by other students
+# or alumni. Only the owner edits it; only assigned mentors comment and complete reviews.
+
+def _resume_owner(user, resume) -> bool:
+    return resume is not None and user.role == Role.STUDENT and resume.student.user_id == user.id
+
+
+def _resume_mentor(user, resume) -> bool:
+    """Asked several times per page (view, comment, discuss): answered once per request."""
+    from flask import g, has_request_context
+
+    from portal.students.services import is_assigned_mentor
+
+    if resume is None or user.role != Role.MENTOR:
+        return False
+    if not has_request_context():
+        return is_assigned_mentor(user, resume.student_id)
+    known = g.setdefault("resume_mentor_of", {})
+    key = (user.id, resume.student_id)
+    if key not in known:
+        known[key] = is_assigned_mentor(user, resume.student_id)
+    return known[key]
+
+
+@rule("resume.create", "resume.list_own")
+def _resume_create(user, obj) -> bool:
+    return user.role == Role.STUDENT
+
+
+@rule("resume.view", "resume.export")
+def _resume_view(user, resume) -> bool:
+    return user.role == Role.ADMIN or _resume_owner(user, resume) or _resume_mentor(user, resume)
+
+
+@rule("resume.edit", "resume.submit")
+def _resume_edit(user, resume) -> bool:
+    return _resume_owner(user, resume)
+
+
+@rule("resume.comment", "resume.complete_review")
+def _resume_review(user, resume) -> bool:
+    return _resume_mentor(user, resume)
+
+
+@rule("resume.discuss")
+def _resume_discuss(user, resume) -> bool:
+    """Replying in a comment thread, resolving and reopening it: the owner and their mentors."""
+    return _resume_owner(user, resume) or _resume_mentor(user, resume)
+
+
+@rule("resume.queue")
+def _resume_queue(user, obj) -> bool:
+    return user.role in (Role.MENTOR, Role.ADMIN)
+
 
 
 # --- appointments: slots and bookings ------------------------------------------------------

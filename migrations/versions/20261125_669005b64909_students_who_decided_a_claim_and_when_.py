@@ -1,7 +1,7 @@
 """students: who decided a claim and when, indexes for cohort and class filters
 
 Revision ID: 669005b64909
-Revises: 26b8fa2214cc
+Revises: 2deb111b699c
 Create Date: 2026-11-25 22:00:17.683206
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '669005b64909'
-down_revision = '26b8fa2214cc'
+down_revision = '2deb111b699c'
 branch_labels = None
 depends_on = None
 

@@ -42,7 +42,7 @@ def objects(app, users, other) -> dict:
     student = users["student_record"]
     with app.app_context():
         assign_mentor(student.id, users["mentor"].id)
-        match = ListMatch(student_id=student.id, category="low_income_guarantee", list_name="sweep list",
+        match = ListMatch(student_id=student.id, category="zero_employment_family", list_name="sweep list",
                           matched_by="student_no")
         signal = SpendingSignal(student_id=student.id, status="open", active=True, months=["2026-03", "2026-04", "2026-05"],
                                 avg_amount=Decimal("512.00"), avg_meals=72)

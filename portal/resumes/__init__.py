@@ -1,0 +1,12 @@
+"""Resumes: several per student, built section by section, reviewed by the student's mentors
+with threaded comments on submitted versions, compared across versions and printed to PDF."""
+from flask import Blueprint
+
+bp = Blueprint("resumes", __name__, url_prefix="/resumes")
+
+from portal.resumes import archive, routes  # noqa: E402,F401
+from portal.resumes.templating import init_blueprint  # noqa: E402
+
+init_blueprint(bp)
+
+blueprints = [bp]
