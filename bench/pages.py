@@ -63,4 +63,25 @@ PAGES: list[Page] = [
     Page("admin ledger filtered", "admin", "/ledger?category=financial_hardship&status=verified"),
     Page("admin caseloads", "admin", "/caseloads"),
     Page("admin student archive", "admin", "/students/1/archive"),
+    Page("student resume editor", "student", "/resumes/1"),
+    Page("student resume list", "student", "/resumes/"),
+    Page("mentor resume review queue", "mentor", "/resumes/reviews"),
+    Page("admin list flags", "admin", "/follow-up/lists"),
+    Page("admin spending signals", "admin", "/follow-up/spending"),
+    Page("admin imports", "admin", "/admin/imports/"),
+]
+
+
+class Document(NamedTuple):
+    """A generated file (PDF, workbook) timed one request at a time against its own budget."""
+
+    name: str
+    role: str
+    path: str
+    budget_s: float
+
+
+# one request at a time, warm: CPU-bound documents are judged by their own time budgets
+DOCUMENTS = [
+    Document("resume PDF (two pages, Chinese)", "student", "/resumes/1/pdf", 0.5),
 ]

@@ -18,11 +18,12 @@ from pathlib import Path
 import load
 import queries
 import signin
-from pages import ACCOUNTS, BASELINE, PAGES, PASSWORD, Page
+from pages import ACCOUNTS, BASELINE, DOCUMENTS, PAGES, PASSWORD, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 WORKERS = 2
+DOCUMENT_RUNS = 10
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
 
@@ -241,6 +242,22 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
                 seconds=args.seconds, connections=args.connections, loader=args.loader, workdir=workdir,
             )
             rows.append((page, result, statements[page.name]))
+        documents = []
+        for document in DOCUMENTS:
+            progress(f"timing {document.name} ({document.path}) …")
+            cookie = cookies.get(document.role)
+            if cookie is None:
+                cookie = f"{signin.COOKIE}={signin.over_http(port, ACCOUNTS[document.role], PASSWORD)}"
+            times = []
+            for attempt in range(DOCUMENT_RUNS + 1):
+                start = time.perf_counter()
+                response = fetch(port, document.path, cookie)
+                elapsed = time.perf_counter() - start
+                if response.status != 200:
+                    raise BenchError(f"{document.path} answered {response.status}\n{log_tail(log)}")
+                if attempt:  # the first request warms the worker up
+                    times.append(elapsed)
+            documents.append((document, sorted(times)[len(times) // 2], max(times)))
 
     if args.database_url:
         from sqlalchemy.engine import make_url
@@ -254,6 +271,14 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     print(f"schema built in {schema_s:.1f} s; demo data seeded in {seed_s:.1f} s (each including the flask command's start-up)")
     print()
     failures = report(rows)
+    if documents:
+        print()
+        print(f"{'document':<40} {'median s':>9} {'max s':>7} {'budget s':>9}")
+        for document, median, worst in documents:
+            verdict = "PASS" if median <= document.budget_s else "FAIL"
+            print(f"{document.name:<40} {median:>9.3f} {worst:>7.3f} {document.budget_s:>9.2f}  {verdict}")
+            if verdict == "FAIL":
+                failures.append(f"{document.name}: median {median:.3f} s (budget {document.budget_s} s)")
     print()
     print(
         f"Budgets (DESIGN.md): median within {MAX_MEDIAN_FACTOR:.0f}× /healthz's, "
