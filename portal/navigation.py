@@ -25,6 +25,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Group sessions"), None, _l("Alumni sharing, lectures and free skills training.")),
         NavItem(_l("Jobs"), None, _l("Curated postings matched to you.")),
         NavItem(_l("My plan"), None, _l("Questionnaire, career-interest test and your personal plan.")),
+        NavItem(_l("Destination and feedback"), "outcomes.me", _l("Report your destination, answer anonymous surveys, rate the support you received.")),
         NavItem(_l("My archive"), None, _l("Everything the portal holds about you, to view and download.")),
     ],
     Role.MENTOR: [
@@ -35,7 +36,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Availability"), None, _l("Publish slots and see your bookings.")),
         NavItem(_l("Jobs"), None, _l("Refer curated postings to your students.")),
         NavItem(_l("Support plans"), None, _l("One plan per student, reviewed on set dates.")),
-        NavItem(_l("Follow-ups"), None, _l("Destinations and calls after graduation.")),
+        NavItem(_l("Follow-ups"), "outcomes.follow_ups", _l("Destinations and calls after graduation.")),
     ],
     Role.ALUMNI: [
         NavItem(_l("Home"), "main.alumni_home"),
@@ -50,7 +51,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Caseloads"), None, _l("Assign students to mentors.")),
         NavItem(_l("Job curation"), None, _l("Curate postings and tune the matching.")),
         NavItem(_l("Questionnaires"), None, _l("Intake questionnaire and plan rules.")),
-        NavItem(_l("Reports"), None, _l("Destination rate and analysis reports.")),
+        NavItem(_l("Reports"), "reports.dashboard", _l("Destination rate and analysis reports.")),
     ],
 }
 
