@@ -26,19 +26,19 @@ def _optional(pairs):
 class DestinationFields(FlaskForm):
     """The fields of a destination; the service checks which are needed for which category."""
 
-    category = SelectField(_l("Destination"), choices=_category_choices)
+    category = SelectField(_l("Destination"), choices=_category_choices, default="")
     decided_on = DateField(_l("Date settled (offer signed, contract, admission)"), validators=[Optional()])
     employer = StringField(_l("Employer, training base or school"), validators=[Optional(), Length(max=200)])
-    unit_nature = SelectField(_l("Unit nature"), choices=_optional(cat.UNIT_NATURES))
-    industry = SelectField(_l("Industry"), choices=_optional(cat.INDUSTRIES))
-    hospital_level = SelectField(_l("Hospital level"), choices=_optional(cat.HOSPITAL_LEVELS))
-    post_type = SelectField(_l("Post type"), choices=_optional(cat.POST_TYPES))
-    province = SelectField(_l("Province"), choices=_optional([(p, p) for p in cat.PROVINCES]))
+    unit_nature = SelectField(_l("Unit nature"), choices=_optional(cat.UNIT_NATURES), default="")
+    industry = SelectField(_l("Industry"), choices=_optional(cat.INDUSTRIES), default="")
+    hospital_level = SelectField(_l("Hospital level"), choices=_optional(cat.HOSPITAL_LEVELS), default="")
+    post_type = SelectField(_l("Post type"), choices=_optional(cat.POST_TYPES), default="")
+    province = SelectField(_l("Province"), choices=_optional([(p, p) for p in cat.PROVINCES]), default="")
     city = StringField(_l("City"), validators=[Optional(), Length(max=50)])
     country = StringField(_l("Country or region (study or work abroad)"), validators=[Optional(), Length(max=50)])
     grassroots = BooleanField(_l("Grassroots post (community, township or village level)"))
-    relation_to_major = SelectField(_l("Relation to major"), choices=_optional(cat.RELATIONS))
-    salary_band = SelectField(_l("Monthly salary before tax (yuan)"), choices=_optional(cat.SALARY_BANDS))
+    relation_to_major = SelectField(_l("Relation to major"), choices=_optional(cat.RELATIONS), default="")
+    salary_band = SelectField(_l("Monthly salary before tax (yuan)"), choices=_optional(cat.SALARY_BANDS), default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
     def destination_values(self) -> dict:
