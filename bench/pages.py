@@ -33,4 +33,10 @@ PAGES: list[Page] = [
     Page("student home", "student", "/student/"),
     Page("mentor home", "mentor", "/mentor/"),
     Page("alumni home", "alumni", "/alumni/"),
+    Page("admin outcomes dashboard", "admin", "/reports/"),
+    Page("mentor outcomes dashboard", "mentor", "/reports/"),
+    Page("admin destinations", "admin", "/outcomes/destinations"),
+    Page("mentor follow-ups", "mentor", "/outcomes/follow-ups"),
+    Page("admin feedback", "admin", "/outcomes/feedback"),
+    Page("student outcomes", "student", "/outcomes/me"),
 ]

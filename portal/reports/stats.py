@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import and_, extract, func, select
 
 from portal.accounts.models import User
@@ -274,7 +274,7 @@ def fingerprint() -> tuple:
         select(func.max(Destination.updated_at)).scalar_subquery(),
         select(func.max(Intervention.id)).scalar_subquery(),
         select(func.max(HardshipClaim.updated_at)).scalar_subquery(),
-        select(func.count(Student.id)).scalar_subquery(),
+        select(func.max(Student.id)).scalar_subquery(),
         select(func.count(MentorAssignment.id)).scalar_subquery(),
         select(func.max(MentorAssignment.id)).scalar_subquery(),
         select(func.max(Setting.updated_at)).scalar_subquery(),
@@ -286,19 +286,28 @@ def fingerprint() -> tuple:
 def clear_cache() -> None:
     with _LOCK:
         _CACHE.clear()
+        _LAST_MARK.clear()
 
 
 def cache_seconds() -> int:
     return int(current_app.config.get("REPORTS_CACHE_SECONDS", 0 if current_app.testing else 300))
 
 
+_LAST_MARK: dict[str, tuple[float, tuple]] = {}
+
+
 def _mark() -> tuple:
-    """The fingerprint, read once per request however many cached things the request uses."""
-    if has_request_context():
-        if "reports_mark" not in g:
-            g.reports_mark = fingerprint()
-        return g.reports_mark
-    return fingerprint()
+    """The fingerprint, read at most once every REPORTS_FRESHNESS_SECONDS (2 s) per process, so a
+    busy dashboard does not ask the database on every request; a change shows within that time."""
+    url = db.engine.url.render_as_string()
+    every = float(current_app.config.get("REPORTS_FRESHNESS_SECONDS", 2))
+    now = time.monotonic()
+    last = _LAST_MARK.get(url)
+    if last is not None and now - last[0] < every:
+        return last[1]
+    mark = fingerprint()
+    _LAST_MARK[url] = (now, mark)
+    return mark
 
 
 def cached(key: tuple, build):

@@ -105,6 +105,7 @@ def test_the_dashboard_answers_htmx_with_its_body(app, client_as, make_student):
 def test_cached_figures_are_renewed_when_a_destination_changes(app, client_as, make_student, count_queries):
     students = _class(app, make_student)
     app.config["REPORTS_CACHE_SECONDS"] = 300
+    app.config["REPORTS_FRESHNESS_SECONDS"] = 0  # look at the fingerprint on every request
     try:
         stats.clear_cache()
         admin = client_as("admin")
@@ -122,4 +123,5 @@ def test_cached_figures_are_renewed_when_a_destination_changes(app, client_as, m
         assert "100.0%" in admin.get("/reports/?year=2026", headers=EN).get_data(as_text=True)
     finally:
         app.config.pop("REPORTS_CACHE_SECONDS")
+        app.config.pop("REPORTS_FRESHNESS_SECONDS")
         stats.clear_cache()
