@@ -194,6 +194,8 @@ class Feedback(db.Model):
     __table_args__ = (
         UniqueConstraint("student_id", "measure_type", "measure_id", name="uq_measure_feedback_student_measure"),
         Index("ix_measure_feedback_measure", "measure_type", "measure_id"),
+        # the feedback list shows the latest first, and the dashboard's cache watches the latest change
+        Index("ix_measure_feedback_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
@@ -56,8 +57,19 @@ def own_student_or_404() -> Student:
     return student
 
 
+_LABELS: dict[str, dict] = {}
+
+
 def labels() -> dict:
-    """Label dictionaries the templates share, translated once per request."""
+    """Label dictionaries the templates share, translated once per language and kept."""
+    locale = str(get_locale())
+    found = _LABELS.get(locale)
+    if found is None:
+        found = _LABELS[locale] = _translated_labels()
+    return found
+
+
+def _translated_labels() -> dict:
     return {
         "category_labels": {k: str(v) for k, v in cat.CATEGORY_LABELS.items()},
         "category_codes": {c.key: c.code for c in cat.CATEGORIES},
@@ -95,7 +107,7 @@ def me():
     policy.require("outcomes.student")
     student = own_student_or_404()
     policy.require("outcomes.own", student)
-    measures = services.FEEDBACK_TARGETS["intervention"].received(student.id)
+    measures = services.measures_received(student)
     given = services.feedback_of(student)
     return render_template(
         "outcomes/me.html", student=student, current=services.current_destination(student),
@@ -237,7 +249,16 @@ def _scope_students(stmt):
 
 
 def _colleges() -> list[str]:
-    return list(db.session.scalars(select(Student.college).distinct().order_by(Student.college)))
+    from portal.reports.stats import filter_choices
+
+    return filter_choices(None)[1]
+
+
+def _class_totals(scope: Scope):
+    """The class's totals, by the one rate function, kept with the dashboard's cached figures."""
+    from portal.reports.stats import cached
+
+    return cached(("totals", scope), lambda: destination_rates(scope).all())
 
 
 @bp.route("/destinations")
@@ -248,15 +269,15 @@ def destinations():
     form.college.choices = [("", _("All colleges"))] + [(c, c) for c in _colleges()]
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else season_year()
-    stmt = (
-        select(Student).options(joinedload(Student.user))
-        .outerjoin(Destination, and_(Destination.student_id == Student.id, Destination.is_current == True))  # noqa: E712
-        .where(Student.graduation_year == year)
-    )
+    stmt = select(Student).options(joinedload(Student.user)).where(Student.graduation_year == year)
     stmt = _scope_students(stmt)
     if status == 200:
         if form.college.data:
             stmt = stmt.where(Student.college == form.college.data)
+        if form.category.data or form.verified.data:
+            # only a filter on the destination needs the join
+            stmt = stmt.outerjoin(Destination, and_(Destination.student_id == Student.id,
+                                                    Destination.is_current == True))  # noqa: E712
         if form.category.data == "none":
             stmt = stmt.where(Destination.id.is_(None))
         elif form.category.data:
@@ -268,11 +289,12 @@ def destinations():
         if form.q.data:
             term = form.q.data.strip()
             stmt = stmt.where(or_(Student.student_no == term, Student.user.has(User.display_name.contains(term))))
-    page = paginate(stmt.order_by(Student.student_no), per_page=50)
+    # by id: the class index already holds that order, so no sort of the whole class
+    page = paginate(stmt.order_by(Student.id), per_page=50)
     current = {d.student_id: d for d in db.session.scalars(select(Destination).where(
         Destination.student_id.in_([s.id for s in page.items]), Destination.is_current == True))}  # noqa: E712
     scope = Scope(years=(year,), mentor_id=current_user.id if current_user.role == Role.MENTOR else None)
-    totals = destination_rates(scope).all()
+    totals = _class_totals(scope)
     return render("outcomes/destinations.html", "outcomes/_destination_rows.html", status=status, form=form,
                   page=page, current=current, year=year, totals=totals, verify_form=EmptyForm(formdata=None),
                   **labels())
@@ -281,11 +303,9 @@ def destinations():
 # --- follow-ups after graduation --------------------------------------------------------------------
 
 def _mentor_choices():
-    mentors = db.session.execute(
-        select(User.id, User.display_name).where(User.role == Role.MENTOR, User.active == True)  # noqa: E712
-        .order_by(User.display_name)
-    ).all()
-    return [("", _("All mentors"))] + [(str(i), name) for i, name in mentors]
+    from portal.reports.stats import filter_choices
+
+    return [("", _("All mentors"))] + [(str(i), name) for i, name in filter_choices(None)[2]]
 
 
 @bp.route("/follow-ups")
@@ -303,7 +323,7 @@ def follow_ups():
     page = paginate(stmt, per_page=50)
     rows = services.follow_up_rows(page.items)
     scope = Scope(years=(year,), mentor_id=current_user.id if not is_admin else mentor_id)
-    totals = destination_rates(scope).all()
+    totals = _class_totals(scope)
     return render("outcomes/follow_ups.html", "outcomes/_follow_up_rows.html", status=status, form=form, page=page,
                   rows=rows, year=year, group=group, totals=totals, is_admin=is_admin,
                   graduated=year <= graduated_years(), **labels())
@@ -359,7 +379,10 @@ def feedback():
     rating = int(form.rating.data) if status == 200 and form.rating.data else None
     page = paginate(services.feedback_query(current_user, rating=rating), per_page=30)
     measures = services.measures_of(page.items)
-    summary = services.feedback_summary(current_user)
+    from portal.reports.stats import cached
+
+    summary = cached(("feedback", current_user.id if current_user.role == Role.MENTOR else None),
+                     lambda: services.feedback_summary(current_user))
     mentor_names = {}
     if page.items:
         mentor_names = dict(db.session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -411,20 +411,28 @@ def _interventions_load(ids: list[int]) -> dict[int, Measure]:
     return {row.id: _intervention_measure(row, author) for row, author in rows}
 
 
-def _interventions_summary(students: Select) -> list[tuple[str, str, int, float, int]]:
-    rows = db.session.execute(
+def _interventions_summary(students: Select | None) -> list[tuple[str, str, int, float, int]]:
+    stmt = (
         select(Intervention.type, func.count(Feedback.id), func.avg(Feedback.rating),
                func.sum(case((Feedback.rating >= 4, 1), else_=0)))
         .join(Intervention, and_(Feedback.measure_type == "intervention", Feedback.measure_id == Intervention.id))
-        .where(Feedback.student_id.in_(students))
         .group_by(Intervention.type).order_by(func.count(Feedback.id).desc())
     )
+    if students is not None:
+        stmt = stmt.where(Feedback.student_id.in_(students))
+    rows = db.session.execute(stmt)
     return [(kind, str(INTERVENTION_TYPE_LABELS.get(kind, kind)), n, float(mean or 0), int(good or 0))
             for kind, n, mean, good in rows]
 
 
 feedback_target(FeedbackTarget("intervention", _l("Support from your mentor"), _interventions_received,
                                _interventions_load, _interventions_summary))
+
+
+def measures_received(student: Student) -> list[Measure]:
+    """Every measure the student may rate, newest first: one query per kind of measure."""
+    found = [m for target in FEEDBACK_TARGETS.values() for m in target.received(student.id)]
+    return sorted(found, key=lambda m: m.occurred_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
 
 
 def load_measure(measure_type: str, measure_id: int) -> Measure | None:
@@ -465,11 +473,11 @@ def feedback_of(student: Student) -> dict[tuple[str, int], Feedback]:
         select(Feedback).where(Feedback.student_id == student.id))}
 
 
-def feedback_scope(viewer) -> Select:
-    """The students whose feedback the viewer sees: everyone for the office, the caseload for a mentor."""
-    if viewer.role == "mentor":
+def feedback_scope(viewer) -> Select | None:
+    """The students whose feedback the viewer sees: the caseload for a mentor, everyone (None) for the office."""
+    if viewer is not None and viewer.role == "mentor":
         return select(MentorAssignment.student_id).where(MentorAssignment.mentor_id == viewer.id)
-    return select(Student.id)
+    return None
 
 
 def feedback_summary(viewer, *, students: Select | None = None) -> list[tuple[str, str, str, int, float, int]]:
@@ -482,8 +490,10 @@ def feedback_summary(viewer, *, students: Select | None = None) -> list[tuple[st
 
 
 def feedback_query(viewer, *, measure_type: str | None = None, rating: int | None = None) -> Select:
-    stmt = (select(Feedback).options(joinedload(Feedback.student).joinedload(Student.user))
-            .where(Feedback.student_id.in_(feedback_scope(viewer))))
+    stmt = select(Feedback).options(joinedload(Feedback.student).joinedload(Student.user))
+    scope = feedback_scope(viewer)
+    if scope is not None:
+        stmt = stmt.where(Feedback.student_id.in_(scope))
     if measure_type:
         stmt = stmt.where(Feedback.measure_type == measure_type)
     if rating:

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.main.models import Setting
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
-from portal.outcomes.models import Destination
+from portal.outcomes.models import Destination, Feedback
 from portal.outcomes.rates import Rates, RateTable, Scope, destination_rates, placed_categories, programme_members, season_start
 from portal.outcomes.services import MEASURE_PROVIDERS
 from portal.students.models import HardshipClaim, Intervention, MentorAssignment, Student
@@ -279,6 +279,7 @@ def fingerprint() -> tuple:
         select(func.max(MentorAssignment.id)).scalar_subquery(),
         select(func.max(Setting.updated_at)).scalar_subquery(),
         select(func.max(User.id)).scalar_subquery(),
+        select(func.max(Feedback.updated_at)).scalar_subquery(),
     ]
     return tuple(db.session.execute(select(*parts)).one())
 

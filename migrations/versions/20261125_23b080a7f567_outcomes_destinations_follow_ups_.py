@@ -1,8 +1,8 @@
 """outcomes: destinations, follow-ups, anonymous surveys, feedback
 
-Revision ID: 32282fb50a99
+Revision ID: 23b080a7f567
 Revises: a26fa5ea0359
-Create Date: 2026-11-25 22:09:21.963791
+Create Date: 2026-11-25 22:38:02.728200
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 
 # revision identifiers, used by Alembic.
-revision = '32282fb50a99'
+revision = '23b080a7f567'
 down_revision = 'a26fa5ea0359'
 branch_labels = None
 depends_on = None
@@ -102,6 +102,7 @@ def upgrade():
     with op.batch_alter_table('measure_feedback', schema=None) as batch_op:
         batch_op.create_index('ix_measure_feedback_measure', ['measure_type', 'measure_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_measure_feedback_student_id'), ['student_id'], unique=False)
+        batch_op.create_index('ix_measure_feedback_updated_at', ['updated_at', 'id'], unique=False)
 
     op.create_table('survey_participations',
     sa.Column('survey_id', sa.Integer(), nullable=False),
@@ -194,6 +195,7 @@ def downgrade():
     op.drop_table('survey_responses')
     op.drop_table('survey_participations')
     with op.batch_alter_table('measure_feedback', schema=None) as batch_op:
+        batch_op.drop_index('ix_measure_feedback_updated_at')
         batch_op.drop_index(batch_op.f('ix_measure_feedback_student_id'))
         batch_op.drop_index('ix_measure_feedback_measure')
 
