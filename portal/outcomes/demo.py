@@ -70,11 +70,14 @@ GRADUATE_SCHOOLS = ["四川大学华西医学院", "中山大学中山医学院"
 ABROAD = [("英国", "伦敦大学学院"), ("澳大利亚", "悉尼大学"), ("中国香港", "香港大学"), ("新加坡", "新加坡国立大学"),
           ("日本", "大阪大学"), ("美国", "约翰斯·霍普金斯大学")]
 FIRMS = ["康源", "华济", "仁和", "众生", "济民", "益康", "同心", "科伦", "恒瑞", "安泰"]
-COMMENTS = [
-    "导师很耐心，帮我改了三遍简历。", "模拟面试很有用，真正面试时没那么紧张了。", "希望能多一些基层岗位的信息。",
-    "推荐的岗位和我的意向比较匹配。", "时间安排有点紧，希望能提前通知。", "谢谢老师，一直关心我的情况。",
-    "讲座内容很实用，特别是规培招录政策。", "希望多组织校友分享。", "经济资助解决了我去外地面试的路费。", "",
-]
+COMMENTS = {
+    "resume_coaching": ["导师很耐心，帮我改了三遍简历。", "简历结构清楚多了，投递后回复明显增加。", "希望能有针对医院招聘的简历模板。"],
+    "mock_interview": ["模拟面试很有用，真正面试时没那么紧张了。", "结构化面试的练习很有帮助。", "希望能多安排几次，尤其是临床技能考核。"],
+    "career_counseling": ["帮我理清了规培和考研的选择。", "讲到的规培招录政策很实用。", "谢谢老师，一直关心我的情况。"],
+    "job_referral": ["推荐的岗位和我的意向比较匹配。", "希望多一些省内基层医院的岗位信息。", "有些岗位离家太远，希望考虑地域意向。"],
+    "skills_training_referral": ["培训内容实用，拿到了证书。", "时间安排有点紧，希望能提前通知。"],
+    "financial_help": ["经济资助解决了我去外地面试的路费。", "申请流程很快，谢谢。"],
+}
 SURVEY_TEXTS = [
     "希望帮扶能更早开始，大三就介入。", "谢谢学校和老师。", "希望多提供省内基层医院的招聘信息。",
     "面试辅导对我帮助最大。", "希望心理咨询的预约更方便。", "对规培政策的解读很及时。", "建议增加线上指导。",
@@ -512,8 +515,9 @@ def _feedback(ctx, programme) -> None:
         if rng.random() >= 0.35:
             continue
         rating = max(1, min(5, round(rng.gauss(base.get(kind, 4.0), 0.7))))
-        when = occurred + timedelta(days=rng.randint(1, 10))
+        when = min(occurred + timedelta(days=rng.randint(1, 10)), ctx.now)
+        comment = rng.choice(COMMENTS.get(kind, ["谢谢老师。"])) if rng.random() < 0.6 else None
         rows.append(dict(student_id=student_id, measure_type="intervention", measure_id=intervention_id, rating=rating,
-                         comment=rng.choice(COMMENTS) or None, created_at=when, updated_at=when))
+                         comment=comment, created_at=when, updated_at=when))
     for start in range(0, len(rows), 2000):
         db.session.execute(insert(Feedback), rows[start:start + 2000])

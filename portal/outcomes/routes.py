@@ -269,6 +269,7 @@ def destinations():
     form.college.choices = [("", _("All colleges"))] + [(c, c) for c in _colleges()]
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else season_year()
+    form.year.data = year
     stmt = select(Student).options(joinedload(Student.user)).where(Student.graduation_year == year)
     stmt = _scope_students(stmt)
     if status == 200:
@@ -317,6 +318,7 @@ def follow_ups():
     form.mentor.choices = _mentor_choices() if is_admin else []
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else graduated_years()
+    form.year.data = year
     group = form.group.data if status == 200 and form.group.data else "not_employed"
     mentor_id = int(form.mentor.data) if is_admin and (form.mentor.data or "").isdigit() else None
     stmt = services.follow_up_query(viewer=current_user, year=year, group=group, mentor_id=mentor_id)

@@ -134,6 +134,13 @@ def clean_destination(fields: dict, *, today: date | None = None) -> dict:
     return {**values, "grassroots": grassroots, "decided_on": decided_on}
 
 
+def _link(endpoint: str, **values) -> str | None:
+    """A link for a notification, when there is a request to build it from (not in the demo seed)."""
+    from flask import has_request_context, url_for
+
+    return url_for(endpoint, **values) if has_request_context() else None
+
+
 def current_destination(student: Student | int) -> Destination | None:
     student_id = student if isinstance(student, int) else student.id
     return db.session.scalar(
@@ -177,7 +184,7 @@ def record_destination(student: Student, *, actor, source: str, verified: bool =
         label = cat.category_label(destination.category)
         for mentor_id in mentor_ids_of(student):
             notifications.notify(mentor_id, REPORTED, student=student.name, category=label,
-                                 link=f"/outcomes/students/{student.id}/destination")
+                                 link=_link("outcomes.student_destination", student_id=student.id))
     return destination
 
 
@@ -193,7 +200,7 @@ def verify_destination(destination: Destination, *, actor) -> Destination:
     db.session.flush()
     if destination.source == "student":
         notifications.notify(destination.student.user_id, CONFIRMED, category=cat.category_label(destination.category),
-                             link="/outcomes/me", dedupe_key=f"destination-confirmed-{destination.id}")
+                             link=_link("outcomes.me"), dedupe_key=f"destination-confirmed-{destination.id}")
     return destination
 
 
@@ -560,7 +567,7 @@ def _archive_entries(student, viewer, *, for_student: bool) -> list[archive.Arch
             at=row.recorded_at, kind="destination",
             title=_("Destination recorded: %(category)s", category=cat.category_label(row.category)),
             detail=detail, audience=archive.STUDENT, author_id=row.recorded_by_id,
-            link=f"/outcomes/students/{student.id}/destination",
+            link=_link("outcomes.student_destination", student_id=student.id),
         ))
     if not for_student:
         for row in db.session.scalars(select(FollowUp).where(FollowUp.student_id == student.id)):

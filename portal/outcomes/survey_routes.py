@@ -191,5 +191,13 @@ def survey_results(survey_id: int):
     survey = get_survey_or_404(survey_id)
     if survey.status == "draft":
         abort(404)
-    return render_template("outcomes/survey_results.html", results=surveys.results(survey),
+    from portal.reports.charts import bar_chart
+
+    results = surveys.results(survey)
+    drawn = {
+        r.question["key"]: bar_chart(r.question["text"], [(label, [n / r.answered]) for label, n in r.counts],
+                                     series=[_("Share")], full_scale=False, width=520, label_width=130)
+        for r in results.questions if r.counts and r.answered
+    }
+    return render_template("outcomes/survey_results.html", results=results, charts=drawn,
                            status_labels={k: str(v) for k, v in surveys.STATUS_LABELS.items()})
