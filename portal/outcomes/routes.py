@@ -58,6 +58,8 @@ def own_student_or_404() -> Student:
 
 
 _LABELS: dict[str, dict] = {}
+# row links are built once per page and the id put in by the template: url_for is slow per row
+PLACEHOLDER = 987654321
 
 
 def labels() -> dict:
@@ -83,6 +85,11 @@ def _translated_labels() -> dict:
         "result_labels": {k: str(v) for k, v in services.FOLLOW_UP_RESULT_LABELS.items()},
         "channel_labels": {k: str(v) for k, v in services.FOLLOW_UP_CHANNEL_LABELS.items()},
         "status_labels": {k: str(v) for k, v in services.OUTCOME_STATUS_LABELS.items()},
+        "all_colleges": _("All colleges"),
+        "ph": str(PLACEHOLDER),
+        "category_options": [("", _("All destinations")), ("none", _("No destination recorded"))]
+        + [(c.key, str(c.label)) for c in cat.CATEGORIES],
+        "verified_options": [("", _("All")), ("pending", _("Waiting for confirmation")), ("verified", _("Confirmed"))],
     }
 
 
@@ -109,9 +116,10 @@ def me():
     policy.require("outcomes.own", student)
     measures = services.measures_received(student)
     given = services.feedback_of(student)
+    history = services.destination_history(student)
     return render_template(
-        "outcomes/me.html", student=student, current=services.current_destination(student),
-        history=services.destination_history(student), open_surveys=surveys.surveys_for(student),
+        "outcomes/me.html", student=student, current=next((d for d in history if d.is_current), None),
+        history=history, open_surveys=surveys.surveys_for(student),
         measures=measures, given=given, **labels(),
     )
 
@@ -266,7 +274,7 @@ def _class_totals(scope: Scope):
 def destinations():
     policy.require("destinations.list")
     form = DestinationFilterForm(request.args)
-    form.college.choices = [("", _("All colleges"))] + [(c, c) for c in _colleges()]
+    form.college.choices = [("", "")] + [(c, c) for c in _colleges()]
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else season_year()
     form.year.data = year
@@ -297,8 +305,9 @@ def destinations():
     scope = Scope(years=(year,), mentor_id=current_user.id if current_user.role == Role.MENTOR else None)
     totals = _class_totals(scope)
     return render("outcomes/destinations.html", "outcomes/_destination_rows.html", status=status, form=form,
-                  page=page, current=current, year=year, totals=totals, verify_form=EmptyForm(formdata=None),
-                  **labels())
+                  page=page, current=current, year=year, totals=totals, colleges=_colleges(),
+                  student_href=url_for("outcomes.student_destination", student_id=PLACEHOLDER),
+                  verify_href=url_for("outcomes.verify_destination", destination_id=PLACEHOLDER), **labels())
 
 
 # --- follow-ups after graduation --------------------------------------------------------------------
@@ -328,7 +337,9 @@ def follow_ups():
     totals = _class_totals(scope)
     return render("outcomes/follow_ups.html", "outcomes/_follow_up_rows.html", status=status, form=form, page=page,
                   rows=rows, year=year, group=group, totals=totals, is_admin=is_admin,
-                  graduated=year <= graduated_years(), **labels())
+                  graduated=year <= graduated_years(),
+                  student_href=url_for("outcomes.student_destination", student_id=PLACEHOLDER),
+                  call_href=url_for("outcomes.log_follow_up", student_id=PLACEHOLDER), **labels())
 
 
 def _local_noon(day) -> datetime:
