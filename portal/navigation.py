@@ -37,8 +37,9 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Availability"), "appointments.host_home", _l("Publish slots and see your bookings.")),
         NavItem(_l("Jobs"), "jobs.caseload", _l("Refer curated postings to your students.")),
         NavItem(_l("Support plans"), "plans.index", _l("One plan per student, reviewed on set dates.")),
-        NavItem(_l("Follow-ups"), None, _l("Destinations and calls after graduation.")),
+        NavItem(_l("Follow-ups"), "outcomes.follow_ups", _l("Destinations and calls after graduation.")),
         NavItem(_l("Group sessions"), "sessions.hosting", _l("Host group counseling, lectures and training; check students in.")),
+        NavItem(_l("Destination and feedback"), "outcomes.me", _l("Report your destination, answer anonymous surveys, rate the support you received.")),
     ],
     Role.ALUMNI: [
         NavItem(_l("Home"), "main.alumni_home"),
@@ -53,7 +54,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Caseloads"), "students.caseloads", _l("Assign students to mentors.")),
         NavItem(_l("Job curation"), "jobs.manage", _l("Curate postings and tune the matching.")),
         NavItem(_l("Questionnaires"), "plans.admin_home", _l("Intake questionnaire and plan rules.")),
-        NavItem(_l("Reports"), None, _l("Destination rate and analysis reports.")),
+        NavItem(_l("Reports"), "reports.dashboard", _l("Destination rate and analysis reports.")),
         NavItem(_l("Group sessions"), "sessions.manage", _l("Review alumni proposals, see every session and the volunteers.")),
     ],
 }

@@ -477,5 +477,70 @@ def _application_edit(user, application) -> bool:
 
 # --- outcomes: destinations, follow-ups, surveys, feedback -------------------------------
 
+@rule("destination.view")
+def _destination_view(user, student) -> bool:
+    """A student's destination and its history: the student, their mentors, the office."""
+    return user.role == Role.ADMIN or _is_own_student(user, student) or _assigned(user, student)
+
+
+@rule("destination.record", "followup.log")
+def _destination_record(user, student) -> bool:
+    return user.role == Role.ADMIN or _assigned(user, student)
+
+
+@rule("destination.report_own", "outcomes.own")
+def _destination_report_own(user, student) -> bool:
+    return _is_own_student(user, student)
+
+
+@rule("outcomes.student")
+def _outcomes_student(user, obj) -> bool:
+    """The student's own outcome pages (their record is loaded next, 404 if there is none)."""
+    return user.role == Role.STUDENT
+
+
+@rule("destination.verify")
+def _destination_verify(user, destination) -> bool:
+    return user.role == Role.ADMIN or _assigned(user, destination.student)
+
+
+@rule("destinations.list", "followups.list", "feedback.view", "surveys.results")
+def _outcomes_staff(user, obj) -> bool:
+    """Admins see everyone; mentors their caseload (the queries are scoped)."""
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("destinations.import", "surveys.manage")
+def _outcomes_office(user, obj) -> bool:
+    return user.role == Role.ADMIN
+
+
+@rule("survey.answer")
+def _survey_answer(user, survey) -> bool:
+    """Students answer the open surveys meant for them (the service checks the class and programme)."""
+    return user.role == Role.STUDENT
+
+
+@rule("feedback.give")
+def _feedback_give(user, measure) -> bool:
+    """A student rates only measures they received."""
+    from portal.students.services import student_of_user
+
+    if user.role != Role.STUDENT or measure is None:
+        return False
+    student = student_of_user(user)
+    return student is not None and measure.student_id == student.id
+
+
 
 # --- reports -----------------------------------------------------------------------------
+
+@rule("reports.dashboard")
+def _reports_dashboard(user, obj) -> bool:
+    """The office sees every graduate; a mentor sees the figures of their caseload."""
+    return user.role in (Role.ADMIN, Role.MENTOR)
+
+
+@rule("reports.export", "reports.configure")
+def _reports_office(user, obj) -> bool:
+    return user.role == Role.ADMIN

@@ -1,7 +1,7 @@
 """sessions: group sessions, registrations and alumni profiles
 
 Revision ID: 26b8fa2214cc
-Revises: a26fa5ea0359
+Revises: 23b080a7f567
 Create Date: 2026-11-25 22:29:52.997869
 
 """
@@ -13,7 +13,7 @@ import portal.models_base  # noqa: F401  (column types used below)
 
 # revision identifiers, used by Alembic.
 revision = '26b8fa2214cc'
-down_revision = 'a26fa5ea0359'
+down_revision = '23b080a7f567'
 branch_labels = None
 depends_on = None
 

@@ -105,16 +105,18 @@ def test_appointment_and_outcome_hooks_fill_their_columns(app, client_as, users)
     from datetime import datetime, timezone
 
     assign(app, users["student_record"], users["mentor"])
-    page = client_as("mentor").get("/caseload", headers=EN).get_data(as_text=True)
-    assert page.count("<td>—</td>") >= 2  # nothing until the features exist
+    real = (list(services.NEXT_APPOINTMENT_PROVIDERS), list(services.OUTCOME_STATUS_PROVIDERS))
     at = datetime(2030, 3, 4, 2, 0, tzinfo=timezone.utc)
-    services.NEXT_APPOINTMENT_PROVIDERS.append(lambda ids: {i: at for i in ids})
-    services.OUTCOME_STATUS_PROVIDERS.append(lambda ids: {i: "Signed a contract" for i in ids})
     try:
+        services.NEXT_APPOINTMENT_PROVIDERS[:] = []
+        services.OUTCOME_STATUS_PROVIDERS[:] = []
+        page = client_as("mentor").get("/caseload", headers=EN).get_data(as_text=True)
+        assert page.count("<td>—</td>") >= 2  # nothing when no feature answers
+        services.NEXT_APPOINTMENT_PROVIDERS[:] = [lambda ids: {i: at for i in ids}]
+        services.OUTCOME_STATUS_PROVIDERS[:] = [lambda ids: {i: "Signed a contract" for i in ids}]
         page = client_as("mentor").get("/caseload", headers=EN).get_data(as_text=True)
     finally:
-        services.NEXT_APPOINTMENT_PROVIDERS.pop()
-        services.OUTCOME_STATUS_PROVIDERS.pop()
+        services.NEXT_APPOINTMENT_PROVIDERS[:], services.OUTCOME_STATUS_PROVIDERS[:] = real
     assert "2030-03-04 10:00" in page and "Signed a contract" in page
 
 

@@ -1,0 +1,11 @@
+"""Outcomes: graduates' destinations, follow-up calls after graduation, anonymous surveys and the
+feedback channel on support measures."""
+from flask import Blueprint
+
+bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
+
+from portal.outcomes import routes  # noqa: E402,F401
+from portal.outcomes import survey_routes  # noqa: E402,F401
+from portal.outcomes import import_routes  # noqa: E402,F401
+
+blueprints = [bp]
