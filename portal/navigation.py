@@ -25,6 +25,7 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Group sessions"), "sessions.index", _l("Alumni sharing, lectures and free skills training.")),
         NavItem(_l("Jobs"), "jobs.recommendations", _l("Curated postings matched to you.")),
         NavItem(_l("My plan"), "plans.my_plan", _l("Questionnaire, career-interest test and your personal plan.")),
+        NavItem(_l("Destination and surveys"), "outcomes.me", _l("Report where you are going, answer anonymous surveys, rate the help you received.")),
         NavItem(_l("My archive"), "students.my_archive", _l("Everything the portal holds about you, to view and download.")),
     ],
     Role.MENTOR: [
