@@ -84,6 +84,24 @@ def test_measures_show_the_rate_of_those_who_had_them(app, client_as, users, mak
     assert row.median_days == (date(2026, 4, 10) - date(2025, 9, 1)).days
 
 
+def test_support_plans_count_as_measures_beside_interventions(app, make_student):
+    from portal.plans.models import PlanGoal, SupportPlan
+
+    students = _class(app, make_student, n=4)  # the first is employed, the last still waiting
+    with app.app_context():
+        for student, done in ((students[0], True), (students[3], False)):
+            plan = SupportPlan(student_id=student.id)
+            db.session.add(plan)
+            db.session.flush()
+            db.session.add(PlanGoal(plan_id=plan.id, title="模拟面试", status="done" if done else "open"))
+        db.session.commit()
+    with app.test_request_context(headers=EN):
+        figures = stats.compute(stats.Scope(), 2026)
+    rows = {r.key: r for r in figures.measures}
+    assert (rows["plan:any"].students, rows["plan:any"].placed) == (2, 1)
+    assert (rows["plan:goal_done"].students, rows["plan:goal_done"].placed) == (1, 1)
+
+
 def test_counting_categories_change_every_figure(app, client_as, make_student):
     _class(app, make_student)
     with app.app_context():
