@@ -69,6 +69,12 @@ PAGES: list[Page] = [
     Page("admin list flags", "admin", "/follow-up/lists"),
     Page("admin spending signals", "admin", "/follow-up/spending"),
     Page("admin imports", "admin", "/admin/imports/"),
+    Page("admin outcomes dashboard", "admin", "/reports/"),
+    Page("mentor outcomes dashboard", "mentor", "/reports/"),
+    Page("admin destinations", "admin", "/outcomes/destinations"),
+    Page("mentor follow-ups", "mentor", "/outcomes/follow-ups"),
+    Page("admin feedback", "admin", "/outcomes/feedback"),
+    Page("student outcomes", "student", "/outcomes/me"),
 ]
 
 
@@ -84,10 +90,4 @@ class Document(NamedTuple):
 # one request at a time, warm: CPU-bound documents are judged by their own time budgets
 DOCUMENTS = [
     Document("resume PDF (two pages, Chinese)", "student", "/resumes/1/pdf", 0.5),
-    Page("admin outcomes dashboard", "admin", "/reports/"),
-    Page("mentor outcomes dashboard", "mentor", "/reports/"),
-    Page("admin destinations", "admin", "/outcomes/destinations"),
-    Page("mentor follow-ups", "mentor", "/outcomes/follow-ups"),
-    Page("admin feedback", "admin", "/outcomes/feedback"),
-    Page("student outcomes", "student", "/outcomes/me"),
 ]
