@@ -96,6 +96,7 @@ def create_app(config=None) -> Flask:
         timezone_selector=i18n.select_timezone,
         default_translation_directories=str(ROOT / "portal" / "translations"),
     )
+    i18n.install_template_callables(app)
     login_manager.init_app(app)
     from portal.formutil import install_translation_cache
 

@@ -4,12 +4,70 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from babel import support
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask.globals import _cv_app
+from flask_babel import (
+    LazyString,
+    format_datetime,
+    get_domain,
+    get_locale,
+    get_timezone,
+)
 from flask_login import current_user
 
 LANG_COOKIE = "medpath_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+# --- translations -------------------------------------------------------------------------------
+# Flask-Babel finds the catalogue anew on every call (context lookups and the locale's name built
+# each time, about 15 µs); list pages translate thousands of strings. These functions keep the
+# catalogue beside the locale it was found for, and find it again whenever that locale changes
+# (force_locale, refresh): the strings are the same, only cheaper.
+
+_NULL = support.NullTranslations()
+
+
+def translations() -> support.NullTranslations:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return _NULL
+    state = ctx.g.__dict__.get("_flask_babel")
+    if state is not None:
+        cached = state.__dict__.get("medpath_translations")
+        if cached is not None and cached[0] is state.__dict__.get("babel_locale"):
+            return cached[1]
+    found = get_domain().get_translations()
+    state = ctx.g.__dict__.get("_flask_babel")
+    if state is not None:
+        state.medpath_translations = (state.__dict__.get("babel_locale"), found)
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    return LazyString(gettext, string, **variables)
+
+
+def install_template_callables(app) -> None:
+    """Templates' _() and ngettext() through the kept catalogue (after Babel's own set-up)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def supported() -> dict[str, str]:

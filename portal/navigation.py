@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request, url_for
-from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Role
+from portal.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ def render_pdf(template: str, **context) -> bytes:
     Templates refer to static files as `medpath-static:/css/pdf.css`; nothing else is fetched,
     so user text can never make the renderer read local files or call outside servers.
     """
-    from weasyprint import HTML  # imported lazily: it is slow to import and only PDFs need it
+    from weasyprint import (
+        HTML,  # imported lazily: it is slow to import and only PDFs need it
+    )
 
     html = render_template(template, **context)
     fetcher = _static_fetcher(Path(current_app.static_folder))

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import i18n
+from portal.i18n import lazy_gettext as _l
 from portal.navigation import links_for
 from portal.policy import may
 from portal.sanitize import sanitize_html
@@ -31,6 +33,36 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+class IdUrl:
+    """A row link built once per page: id_url("students.profile", "student_id")(42) == "/students/42".
+
+    url_for() costs tens of microseconds; a 50-row list calling it per row pays for it 100 times.
+    """
+
+    SENTINEL = 987654321
+
+    def __init__(self, endpoint: str, argument: str, **values):
+        built = url_for(endpoint, **values, **{argument: self.SENTINEL})
+        self.prefix, _, self.suffix = built.partition(str(self.SENTINEL))
+
+    def __call__(self, value) -> str:
+        return f"{self.prefix}{int(value)}{self.suffix}"
+
+
+def options_html(field) -> Markup:
+    """A select's options written out once (WTForms' option widget costs ~0.1 ms per option): rows
+    that each carry the same select reuse this instead of rendering the field per row."""
+    return Markup("".join(
+        f'<option value="{escape(c.value)}"{" selected" if c.selected else ""}>{escape(c.label)}</option>'
+        for c in field.iter_choices()
+    ))
+
+
+def csrf_input() -> Markup:
+    """The CSRF hidden input, for forms repeated per row (the token is made once per request)."""
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">')
+
+
 def _unread(viewer) -> int:
     if viewer is None:
         return 0
@@ -48,6 +80,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["may"] = lambda action, obj=None: may(current_user, action, obj)
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["id_url"] = IdUrl
+    app.jinja_env.globals["options_html"] = options_html
+    app.jinja_env.globals["csrf_input"] = csrf_input
 
     @app.context_processor
     def _common():

@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
+
+# The server's own clock zone must never decide what "today" is for the office (Asia/Shanghai):
+# run the tests twenty hours away from it, so a date taken from the server's clock shows up
+# as a wrong day for most of the day instead of only after 16:00 UTC.
+os.environ["TZ"] = "Etc/GMT+12"
+time.tzset()
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -10,7 +17,7 @@ import pytest
 from sqlalchemy import event, text
 
 from portal import create_app
-from portal.config import TestConfig, database_url
+from portal.config import database_url
 from portal.extensions import db, limiter
 from tests import factories
 

@@ -1,8 +1,15 @@
 """The administrators' pages: the office dashboard and user management."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
@@ -10,10 +17,19 @@ from sqlalchemy import func, select
 from portal import policy
 from portal.accounts import admin_bp as bp
 from portal.accounts import services
-from portal.accounts.forms import ROLE_PAIRS, EmptyForm, ResetPasswordForm, RoleForm, UserCreateForm, UserEditForm, UserFilterForm
-from portal.accounts.models import Role, User
+from portal.accounts.forms import (
+    ROLE_PAIRS,
+    EmptyForm,
+    ResetPasswordForm,
+    RoleForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.htmx import is_htmx, render
+from portal.i18n import gettext as _
 from portal.pagination import paginate
 
 

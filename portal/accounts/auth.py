@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, flash, g, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.extensions import login_manager
+from portal.i18n import lazy_gettext as _l
 
 SESSION_TOKEN_KEY = "sid"
 

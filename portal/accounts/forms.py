@@ -1,14 +1,13 @@
 """Forms for signing in, changing passwords and administering users."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from portal.accounts.models import Role
 from portal.formutil import choices
-
+from portal.i18n import lazy_gettext as _l
 
 ROLE_PAIRS = [
     (Role.STUDENT.value, _l("Student")),

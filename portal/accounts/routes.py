@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import audit, policy
 from portal.accounts import auth, bp, services
 from portal.accounts.forms import ChangePasswordForm, EmptyForm, LoginForm
 from portal.extensions import db, limiter, login_username_key
+from portal.i18n import gettext as _
 
 
 def _safe_next(target: str | None) -> str | None:

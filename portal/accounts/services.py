@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
 from portal.accounts.models import LoginSession, Role, User
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models_base import utcnow
 
 # How often a session's last-seen time is written: often enough for the idle timeout,

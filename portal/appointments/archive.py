@@ -2,14 +2,14 @@
 and the feedback shown to the student. Counseling notes never appear here."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.appointments.labels import RUBRIC_LABELS, booking_status_label, kind_label
-from portal.appointments.services import link_for
 from portal.appointments.models import RUBRIC, AppointmentKind, Booking, Slot
+from portal.appointments.services import link_for
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.students import archive
 
 

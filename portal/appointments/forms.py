@@ -1,16 +1,31 @@
 """Forms of the appointment pages, one per use case."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.appointments.labels import KIND_LABELS, RUBRIC_LABELS
 from portal.appointments.models import RUBRIC
 from portal.appointments.services import DURATIONS, MAX_WEEKS
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 
 
 def kind_choices(kinds, *, blank=None):

@@ -1,9 +1,8 @@
 """Translatable names of appointment kinds, statuses and rubric criteria."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from portal.appointments.models import AppointmentKind, BookingStatus, SlotStatus
+from portal.i18n import lazy_gettext as _l
 
 KIND_LABELS = {
     AppointmentKind.MOCK_INTERVIEW: _l("Mock interview"),

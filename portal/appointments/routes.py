@@ -2,9 +2,15 @@
 mentors run booking campaigns; administrators mark psychological counselors."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,12 +32,27 @@ from portal.appointments.forms import (
     WithdrawForm,
     kind_choices,
 )
-from portal.appointments.labels import BOOKING_STATUS_LABELS, KIND_LABELS, RUBRIC_LABELS, SLOT_STATUS_LABELS
-from portal.appointments.models import RUBRIC, AppointmentKind, Booking, BookingStatus, Campaign, Slot, SlotStatus
+from portal.appointments.labels import (
+    BOOKING_STATUS_LABELS,
+    KIND_LABELS,
+    RUBRIC_LABELS,
+    SLOT_STATUS_LABELS,
+)
+from portal.appointments.models import (
+    RUBRIC,
+    AppointmentKind,
+    Booking,
+    BookingStatus,
+    Campaign,
+    Slot,
+    SlotStatus,
+)
 from portal.errors import render_error
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import is_htmx, render
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
 from portal.models_base import utcnow
 from portal.pagination import paginate
 from portal.students.models import Student

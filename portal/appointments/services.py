@@ -19,10 +19,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import format_datetime
 from markupsafe import escape
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +44,9 @@ from portal.appointments.models import (
     SlotStatus,
 )
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import ngettext
 from portal.models_base import utcnow
 from portal.notifications import kind as notification_kind
 from portal.notifications import notify
@@ -88,13 +90,8 @@ class AppointmentError(ValueError):
 
 # --- time -------------------------------------------------------------------------------
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    """A wall-clock time in the office's zone, as an aware UTC datetime."""
-    return datetime.combine(day, at, tzinfo=zone()).astimezone(timezone.utc)
+from portal.clock import local_to_utc  # noqa: E402,F401
+from portal.clock import local_zone as zone  # noqa: E402
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:

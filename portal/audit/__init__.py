@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-from portal.audit.services import record  # noqa: E402,F401
 from portal.audit import routes  # noqa: E402,F401
+from portal.audit.services import record  # noqa: E402,F401
 
 blueprints = [bp]

@@ -1,11 +1,12 @@
 """Filters of the audit-log page."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
-from portal.formutil import choices
 from wtforms.validators import Length, Optional, ValidationError
+
+from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 
 
 class AuditFilterForm(FlaskForm):

@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_login import login_required
 
-from flask_babel import lazy_gettext as _l
-
 from portal import policy
-from portal.formutil import choices
 from portal.audit import bp, services
 from portal.audit.forms import AuditFilterForm
+from portal.formutil import choices
 from portal.htmx import render
+from portal.i18n import lazy_gettext as _l
 from portal.pagination import paginate
 
 

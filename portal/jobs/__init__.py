@@ -3,7 +3,9 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-from portal.jobs import routes  # noqa: E402,F401
-from portal.jobs import manage_routes  # noqa: E402,F401
+from portal.jobs import (
+    manage_routes,  # noqa: E402,F401
+    routes,  # noqa: E402,F401
+)
 
 blueprints = [bp]

@@ -9,10 +9,16 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 
-from portal.demo import COLLEGES
 from portal.extensions import db
 from portal.jobs import matching, services, vocab
-from portal.jobs.models import JobPosting, MatchFeedback, PostingMajor, Recommendation, SavedPosting, StudentLicence
+from portal.jobs.models import (
+    JobPosting,
+    MatchFeedback,
+    PostingMajor,
+    Recommendation,
+    SavedPosting,
+    StudentLicence,
+)
 from portal.students.models import MentorAssignment, Student
 
 N_POSTINGS = 320

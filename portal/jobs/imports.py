@@ -7,11 +7,11 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.jobs import vocab
 from portal.jobs.models import JobPosting, PostingImport
 from portal.jobs.services import JobsError, _apply_posting, clean_posting, local_today

@@ -1,15 +1,30 @@
 """Curation pages: postings, imports and exports, and the match-quality page with the weights."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from portal import audit, policy, settings
 from portal.extensions import db
 from portal.htmx import render
+from portal.i18n import gettext as _
 from portal.jobs import bp, imports, matching, services, vocab
-from portal.jobs.forms import EmptyForm, ImportForm, ManageFilterForm, PostingForm, StatusForm, WeightsForm
+from portal.jobs.forms import (
+    EmptyForm,
+    ImportForm,
+    ManageFilterForm,
+    PostingForm,
+    StatusForm,
+    WeightsForm,
+)
 from portal.jobs.models import JobPosting, PostingImport
 from portal.jobs.routes import get_posting_or_404
 from portal.jobs.services import JobsError

@@ -19,13 +19,21 @@ from dataclasses import dataclass, field
 from datetime import date, timezone
 
 import numpy as np
-from flask_babel import gettext as _
 from sqlalchemy import delete, insert, or_, select
 
 from portal import settings
+from portal.clock import local_today
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.jobs import vocab
-from portal.jobs.models import Application, JobPosting, MatchFeedback, PostingMajor, Recommendation, StudentLicence
+from portal.jobs.models import (
+    Application,
+    JobPosting,
+    MatchFeedback,
+    PostingMajor,
+    Recommendation,
+    StudentLicence,
+)
 from portal.models_base import utcnow
 from portal.students.models import Student
 
@@ -82,7 +90,7 @@ def weights() -> dict[str, int]:
 
 
 def open_postings_filter(today: date | None = None):
-    today = today or date.today()
+    today = today or local_today()
     return (JobPosting.status == "published") & or_(JobPosting.deadline.is_(None), JobPosting.deadline >= today)
 
 
@@ -391,7 +399,7 @@ def compute(*, student_ids=None, today: date | None = None, chunk: int = CHUNK) 
     replacing what was stored for them. Flushes; the caller commits."""
     result = BatchResult()
     clock = time.perf_counter()
-    today = today or date.today()
+    today = today or local_today()
     postings, students, licences, excluded, declined = _load(student_ids, today)
     w = weights()
     per_student = max(1, int(settings.get("jobs.per_student")))

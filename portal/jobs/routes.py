@@ -4,24 +4,30 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal import policy
 from portal.extensions import db
 from portal.htmx import is_htmx, render
+from portal.i18n import gettext as _
 from portal.jobs import bp, matching, services, vocab
 from portal.jobs.forms import (
-    ApplyForm, CaseloadFilterForm, DismissForm, EmptyForm, LicenceForm, OutsideApplicationForm, PostingFilterForm,
-    ReferForm, StageForm,
+    ApplyForm,
+    CaseloadFilterForm,
+    DismissForm,
+    EmptyForm,
+    LicenceForm,
+    OutsideApplicationForm,
+    PostingFilterForm,
+    ReferForm,
+    StageForm,
 )
 from portal.jobs.models import Application, JobPosting, StudentLicence
 from portal.jobs.services import JobsError
 from portal.pagination import paginate
 from portal.students.models import Student
 from portal.students.services import student_of_user
-
 
 # --- loaders: abort early ---------------------------------------------------------------------
 

@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, update
+from flask import url_for
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, settings
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.jobs import matching, vocab
 from portal.jobs.models import (
-    Application, ApplicationEvent, JobPosting, MatchFeedback, PostingMajor, Recommendation, Referral, SavedPosting,
+    Application,
+    ApplicationEvent,
+    JobPosting,
+    MatchFeedback,
+    PostingMajor,
+    Recommendation,
+    Referral,
+    SavedPosting,
     StudentLicence,
 )
 from portal.models_base import utcnow
@@ -52,9 +69,7 @@ class JobsError(ValueError):
         self.status = status
 
 
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
+from portal.clock import local_today  # noqa: E402,F401  (the office's date, used across jobs)
 
 # --- postings -----------------------------------------------------------------------------------
 

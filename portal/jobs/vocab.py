@@ -1,7 +1,7 @@
 """The jobs feature's vocabularies: codes stored in the database, their labels, and tolerant parsing."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 # Hospital levels, highest first. "" means the employer is not a graded hospital.
 HOSPITAL_LEVELS = {

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
+
+from portal.i18n import lazy_gettext as _l
 
 
 class LanguageForm(FlaskForm):

@@ -4,7 +4,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
@@ -14,6 +13,7 @@ from portal.accounts.routes import _safe_next
 from portal.errors import render_error
 from portal.extensions import db, limiter
 from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE
+from portal.i18n import gettext as _
 from portal.main import bp
 from portal.main.forms import LanguageForm
 from portal.students.models import Student

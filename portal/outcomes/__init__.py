@@ -4,9 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 
-from portal.outcomes import routes  # noqa: E402,F401
-from portal.outcomes import survey_routes  # noqa: E402,F401
-from portal.outcomes import import_routes  # noqa: E402,F401
-from portal.outcomes import measures  # noqa: E402,F401  (sessions, bookings and plans as measures)
+from portal.outcomes import (
+    import_routes,  # noqa: E402,F401
+    measures,  # noqa: E402,F401  (sessions, bookings and plans as measures)
+    routes,  # noqa: E402,F401
+    survey_routes,  # noqa: E402,F401
+)
 
 blueprints = [bp]

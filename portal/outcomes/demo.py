@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import bindparam, func, insert, select, update
 
+from portal.clock import local_zone
 from portal.extensions import db
 from portal.outcomes.models import (
     Destination,
@@ -270,7 +271,7 @@ def _ensure_support_base(ctx, students: list[dict]) -> None:
         kinds = {"resume_coaching": 30, "mock_interview": 22, "career_counseling": 20, "job_referral": 15, "talk": 8,
                  "skills_training_referral": 3, "financial_help": 2}
         rows = []
-        today = ctx.now.date()
+        today = ctx.now.astimezone(local_zone()).date()
         for s in students:
             if s["id"] not in programme:
                 continue
@@ -300,7 +301,7 @@ def seed(ctx) -> None:
     if not students:
         return
     _ensure_support_base(ctx, students)
-    today = ctx.now.date()
+    today = ctx.now.astimezone(local_zone()).date()
     programme = set(db.session.scalars(select(HardshipClaim.student_id).where(HardshipClaim.status == ClaimStatus.VERIFIED)))
     mentors = dict(db.session.execute(select(MentorAssignment.student_id, MentorAssignment.mentor_id)
                                       .where(MentorAssignment.kind == "primary")).all())

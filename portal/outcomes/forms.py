@@ -1,15 +1,29 @@
 """One form per use case: destinations, follow-up calls, feedback, surveys and imports."""
 from __future__ import annotations
 
-from datetime import date
-
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
+from portal.clock import local_today
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.outcomes import categories as cat
 from portal.outcomes.services import FOLLOW_UP_CHANNELS, FOLLOW_UP_RESULTS
 
@@ -62,7 +76,7 @@ class FollowUpForm(DestinationFields):
     result = SelectField(_l("Result of the call"), choices=lambda: choices([EMPTY, *FOLLOW_UP_RESULTS]),
                          validators=[DataRequired()])
     channel = SelectField(_l("How"), choices=lambda: choices(FOLLOW_UP_CHANNELS), default="phone")
-    occurred_on = DateField(_l("Date of the call"), validators=[Optional()], default=date.today)
+    occurred_on = DateField(_l("Date of the call"), validators=[Optional()], default=local_today)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     verified = BooleanField(_l("I have seen proof of the new destination (confirmed)"))
     submit = SubmitField(_l("Log follow-up"))

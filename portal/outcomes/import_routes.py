@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import policy
 from portal.accounts.forms import EmptyForm
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.outcomes import bp, imports
 from portal.outcomes.forms import ImportForm
 from portal.outcomes.models import DestinationImport

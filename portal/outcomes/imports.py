@@ -8,12 +8,12 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
 from portal import audit
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
 from portal.outcomes.models import Destination, DestinationImport

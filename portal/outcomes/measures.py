@@ -2,11 +2,11 @@
 group sessions attended, one-to-one appointments attended, and support plans."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from portal.appointments.models import Booking, BookingStatus, Slot
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.outcomes.services import MEASURE_LABELS, measure_provider
 from portal.plans.models import GoalStatus, PlanGoal, SupportPlan
 from portal.sessions.models import Registration

@@ -11,8 +11,14 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 
 from portal import settings
+from portal.clock import local_today
 from portal.extensions import db
-from portal.outcomes.categories import BY_KEY, CATEGORY_KEYS, MINISTRY_PLACED, NACE_POSITIVE
+from portal.outcomes.categories import (
+    BY_KEY,
+    CATEGORY_KEYS,
+    MINISTRY_PLACED,
+    NACE_POSITIVE,
+)
 from portal.outcomes.models import Destination
 from portal.students.models import ClaimStatus, HardshipClaim, MentorAssignment, Student
 
@@ -50,7 +56,7 @@ def min_group_size() -> int:
 
 def graduated_years(today: date | None = None) -> int:
     """The latest class that has graduated (every class up to it has left)."""
-    today = today or date.today()
+    today = today or local_today()
     return today.year if today.month >= int(_setting("outcomes.graduation_month")) else today.year - 1
 
 

@@ -1,22 +1,21 @@
 """Destinations, follow-up calls and the feedback channel: the students' page and the staff's pages."""
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
-from portal import policy
+from portal import clock, policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.htmx import render
+from portal.i18n import gettext as _
 from portal.outcomes import bp, services, surveys
 from portal.outcomes import categories as cat
 from portal.outcomes.forms import (
@@ -343,8 +342,7 @@ def follow_ups():
 
 
 def _local_noon(day) -> datetime:
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day, time(12), tzinfo=zone)
+    return clock.moment_of_day(day)
 
 
 @bp.route("/follow-ups/<int:student_id>", methods=["GET", "POST"])

@@ -6,14 +6,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
+from portal.clock import local_today
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.notifications import services as notifications
 from portal.outcomes import categories as cat
@@ -84,7 +85,7 @@ def _text(value) -> str | None:
 
 def clean_destination(fields: dict, *, today: date | None = None) -> dict:
     """Check and normalise a destination's fields; raises OutcomeError naming the field."""
-    today = today or date.today()
+    today = today or local_today()
     values = {name: _text(fields.get(name)) for name in DESTINATION_FIELDS if name not in ("grassroots", "decided_on")}
     category = values["category"]
     if category not in cat.BY_KEY:
@@ -296,7 +297,7 @@ def log_follow_up(
         channel=_INTERVENTION_CHANNEL[channel],
         occurred_at=occurred_at,
         notes=f"<p>{escape(str(FOLLOW_UP_RESULT_LABELS[result]))}</p>" + (f"<p>{escape(notes)}</p>" if notes else ""),
-        follow_up_on=date.today() + timedelta(days=NEEDS_HELP_DAYS) if result == "needs_help" else None,
+        follow_up_on=local_today() + timedelta(days=NEEDS_HELP_DAYS) if result == "needs_help" else None,
         visibility=Visibility.MENTORS,
         source="follow_up",
         source_id=follow_up.id,

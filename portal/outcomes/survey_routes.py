@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
@@ -13,6 +11,8 @@ from portal import policy
 from portal.accounts.forms import EmptyForm
 from portal.extensions import db
 from portal.formutil import choices
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.outcomes import bp, surveys
 from portal.outcomes.forms import SurveyForm
 from portal.outcomes.models import Survey

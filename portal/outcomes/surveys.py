@@ -36,15 +36,21 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import settings
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
-from portal.outcomes.models import Survey, SurveyAnswer, SurveyParticipation, SurveyResponse, SurveySealedAnswer
+from portal.outcomes.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyResponse,
+    SurveySealedAnswer,
+)
 from portal.outcomes.rates import min_group_size
 from portal.outcomes.services import OutcomeError
 from portal.students.models import ClaimStatus, HardshipClaim, Student

@@ -4,9 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
-from portal.plans import routes  # noqa: E402,F401
-from portal.plans import admin_routes  # noqa: E402,F401
-from portal.plans import subsidy_routes  # noqa: E402,F401
-from portal.plans import archive  # noqa: E402,F401
+from portal.plans import (
+    admin_routes,  # noqa: E402,F401
+    archive,  # noqa: E402,F401
+    routes,  # noqa: E402,F401
+    subsidy_routes,  # noqa: E402,F401
+)
 
 blueprints = [bp]

@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import policy
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.plans import bp, services
 from portal.plans.forms import (
     KIND_LABELS,

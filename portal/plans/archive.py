@@ -3,11 +3,11 @@ interest results, subsidy steps and the student-loan record."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.plans.models import (
     InterestResult,
     PlanEvent,

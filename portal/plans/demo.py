@@ -25,7 +25,13 @@ from portal.plans.models import (
     SubsidyStep,
     SupportPlan,
 )
-from portal.students.models import ClaimStatus, HardshipClaim, Intervention, MentorAssignment, Student
+from portal.students.models import (
+    ClaimStatus,
+    HardshipClaim,
+    Intervention,
+    MentorAssignment,
+    Student,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HELP_NOTES = {

@@ -1,7 +1,6 @@
 """Forms of the plans feature: questionnaires (built from their questions), the inventory, plans, rules, subsidy."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,12 +15,25 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.plans import riasec
-from portal.plans.models import GoalOwner, QuestionKind, RuleOperator, Section, SubsidyStatus
+from portal.plans.models import (
+    GoalOwner,
+    QuestionKind,
+    RuleOperator,
+    Section,
+    SubsidyStatus,
+)
 
 SECTION_LABELS = {
     Section.BARRIERS.value: _l("Barriers"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 LETTERS = ("R", "I", "A", "S", "E", "C")
 SCALE_MIN, SCALE_MAX = 8, 40

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from portal import audit, policy
 from portal.extensions import db
 from portal.htmx import is_htmx, render
-from portal.plans.paging import paginate_rows
+from portal.i18n import gettext as _
 from portal.plans import bp, riasec, services, subsidy
 from portal.plans.forms import (
     CHANNEL_LABELS,
@@ -27,14 +34,27 @@ from portal.plans.forms import (
     form_data_from_answers,
     inventory_form_class,
 )
-from portal.plans.models import GoalStatus, InterestResult, PlanGoal, ResponseStatus, SupportPlan
+from portal.plans.models import (
+    GoalStatus,
+    InterestResult,
+    PlanGoal,
+    ResponseStatus,
+    SupportPlan,
+)
+from portal.plans.paging import paginate_rows
 from portal.students.models import Student
 from portal.students.services import student_of_user
 
 
 @bp.context_processor
 def _helpers():
-    from portal.plans.forms import GOAL_STATUS_LABELS, KIND_LABELS, OWNER_LABELS, QUESTIONNAIRE_STATUS_LABELS, SECTION_LABELS
+    from portal.plans.forms import (
+        GOAL_STATUS_LABELS,
+        KIND_LABELS,
+        OWNER_LABELS,
+        QUESTIONNAIRE_STATUS_LABELS,
+        SECTION_LABELS,
+    )
 
     return dict(
         loc=services.localized, goal_status_labels=GOAL_STATUS_LABELS, owner_labels=OWNER_LABELS,

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app, has_app_context
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,6 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import notifications, settings
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.plans import defaults, riasec
 from portal.plans.models import (
@@ -61,11 +59,8 @@ class PlansError(ValueError):
         self.errors = errors or {}
 
 
-def today() -> date:
-    """Today in the office's time zone (a goal due today is not overdue until tomorrow there)."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    zone = ZoneInfo(name or "Asia/Shanghai")
-    return datetime.now(zone).date()
+# today in the office's time zone: a goal due today is not overdue until tomorrow there
+from portal.clock import local_today as today  # noqa: E402
 
 
 def locale_code() -> str:

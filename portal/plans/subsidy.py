@@ -6,8 +6,6 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,6 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit, notifications, settings
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.plans.models import (
     SUBSIDY_STEPS,

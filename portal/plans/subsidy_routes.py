@@ -4,8 +4,16 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -14,10 +22,18 @@ from portal import audit, policy
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import is_htmx, render
-from portal.plans.paging import paginate_rows
+from portal.i18n import gettext as _
 from portal.plans import bp, services, subsidy
-from portal.plans.forms import ApplyForm, ExportForm, RejectForm, StepForm, SubsidyFilterForm, SubsidySettingsForm
+from portal.plans.forms import (
+    ApplyForm,
+    ExportForm,
+    RejectForm,
+    StepForm,
+    SubsidyFilterForm,
+    SubsidySettingsForm,
+)
 from portal.plans.models import SubsidyApplication, SubsidyStep
+from portal.plans.paging import paginate_rows
 from portal.plans.routes import get_student_or_404
 from portal.students.models import Student
 

@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
 from portal.outcomes import surveys as survey_service

@@ -1,13 +1,19 @@
 """The dashboard's filters, the export choices and the office's settings for the figures."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.outcomes import categories as cat
 
 LANGUAGE_CHOICES = [("zh", "中文"), ("en", "English")]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.outcomes import categories as cat
 from portal.outcomes.rates import Rates, min_group_size
 from portal.outcomes.services import measure_label

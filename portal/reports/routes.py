@@ -1,15 +1,24 @@
 """The analysis dashboard, the report downloads and the settings that define the figures."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import audit, policy, settings
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.htmx import render
+from portal.i18n import gettext as _
 from portal.outcomes import categories as cat
 from portal.outcomes.rates import Scope, season_year
 from portal.reports import bp, documents, present, stats

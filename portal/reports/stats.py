@@ -13,14 +13,28 @@ from flask import current_app
 from sqlalchemy import and_, extract, func, select
 
 from portal.accounts.models import User
+from portal.clock import local_today
 from portal.extensions import db
 from portal.main.models import Setting
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
 from portal.outcomes.models import Destination, Feedback
-from portal.outcomes.rates import Rates, RateTable, Scope, destination_rates, placed_categories, programme_members, season_start
+from portal.outcomes.rates import (
+    Rates,
+    RateTable,
+    Scope,
+    destination_rates,
+    placed_categories,
+    programme_members,
+    season_start,
+)
 from portal.outcomes.services import MEASURE_PROVIDERS
-from portal.students.models import HardshipClaim, Intervention, MentorAssignment, Student
+from portal.students.models import (
+    HardshipClaim,
+    Intervention,
+    MentorAssignment,
+    Student,
+)
 
 
 @dataclass
@@ -208,7 +222,7 @@ def _measures(scope: Scope, year: int, placed: tuple[str, ...]) -> tuple[list[Me
 
 def compute(scope: Scope, year: int, *, today: date | None = None) -> Figures:
     """Every figure of the dashboard for one class in one scope: about twenty GROUP BY statements."""
-    today = today or date.today()
+    today = today or local_today()
     placed = placed_categories()
     scoped = Scope(years=(year,), mentor_id=scope.mentor_id, college=scope.college, major=scope.major,
                    student_ids=scope.student_ids)

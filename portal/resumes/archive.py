@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import has_request_context, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.resumes.models import Resume, ResumeVersion, VersionStatus
 from portal.students import archive
 from portal.students.archive import STUDENT, ArchiveEntry

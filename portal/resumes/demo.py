@@ -16,7 +16,13 @@ from portal.extensions import db
 from portal.models_base import UTCDateTime
 from portal.notifications.models import Notification
 from portal.resumes import photos
-from portal.resumes.models import Resume, ResumeComment, ResumeItem, ResumePhoto, ResumeVersion
+from portal.resumes.models import (
+    Resume,
+    ResumeComment,
+    ResumeItem,
+    ResumePhoto,
+    ResumeVersion,
+)
 from portal.resumes.sections import anchor_label
 from portal.resumes.services import build_document
 from portal.settings import put as put_setting

@@ -6,7 +6,7 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
-from flask_babel import gettext as _
+from portal.i18n import gettext as _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # refuse "decompression bombs" before decoding them

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -17,6 +25,7 @@ from portal.errors import render_error
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import is_htmx, render
+from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.pagination import paginate
 from portal.resumes import bp, printing, services
@@ -34,11 +43,17 @@ from portal.resumes.forms import (
     section_form,
     values_of,
 )
-from portal.resumes.models import Resume, ResumeComment, ResumeItem, ResumePhoto, ResumeVersion, VersionStatus
+from portal.resumes.models import (
+    Resume,
+    ResumeComment,
+    ResumeItem,
+    ResumePhoto,
+    ResumeVersion,
+    VersionStatus,
+)
 from portal.resumes.services import ResumeError
 from portal.students.models import Student
 from portal.students.services import mentor_ids_of, student_of_user
-
 
 # --- loaders: abort early ------------------------------------------------------------------
 

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass, field
 
 from flask import has_request_context, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +15,8 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from portal import settings
 from portal.accounts.models import Role
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.notifications import kind, notify
 from portal.resumes import photos

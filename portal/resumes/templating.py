@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
-
-from portal.sanitize import sanitize_html
-
+from portal.i18n import lazy_gettext as _l
 from portal.resumes import sections as S
+from portal.sanitize import sanitize_html
 
 RESUME_STATUS = {"draft": _l("Draft"), "waiting": _l("Waiting for review"), "reviewed": _l("Reviewed")}
 VERSION_STATUS = {"waiting": _l("Waiting for review"), "reviewed": _l("Reviewed"), "superseded": _l("Replaced by a newer version")}

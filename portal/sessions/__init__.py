@@ -4,7 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
-from portal.sessions import routes  # noqa: E402,F401
-from portal.sessions import archive  # noqa: E402,F401  (registers the archive provider)
+from portal.sessions import (
+    archive,  # noqa: E402,F401  (registers the archive provider)
+    routes,  # noqa: E402,F401
+)
 
 blueprints = [bp]

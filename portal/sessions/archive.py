@@ -1,14 +1,19 @@
 """The group sessions a student registered for, waited for and attended, in their archive."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.sessions.forms import KIND_LABELS
-from portal.sessions.models import GroupSession, Registration, RegistrationStatus, SessionStatus
+from portal.sessions.models import (
+    GroupSession,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+)
 from portal.sessions.services import session_path
 from portal.students import archive
 

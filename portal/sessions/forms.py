@@ -1,10 +1,6 @@
 """Forms of group sessions: the session itself, reviews, ratings, attendance and alumni profiles."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,9 +13,17 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.sessions.models import SessionKind, SessionStatus
 
 KIND_LABELS = {
@@ -39,9 +43,7 @@ STATUS_LABELS = {
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-def local_zone() -> ZoneInfo:
-    """The zone in which people type times into the forms (the office's: Asia/Shanghai)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+from portal.clock import local_zone  # noqa: E402,F401  (people type times on the office's clock)
 
 
 def kind_choices(kinds):

@@ -5,9 +5,15 @@ import html
 import re
 from datetime import timedelta
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +24,8 @@ from portal.accounts.models import Role
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import is_htmx, render
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.pagination import paginate
 from portal.sessions import bp, services
@@ -33,7 +41,13 @@ from portal.sessions.forms import (
     SessionForm,
     kind_choices,
 )
-from portal.sessions.models import GroupSession, Registration, RegistrationStatus, SessionKind, SessionStatus
+from portal.sessions.models import (
+    GroupSession,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+    SessionStatus,
+)
 from portal.students.models import Student
 from portal.students.services import student_of_user
 

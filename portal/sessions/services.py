@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased, joinedload
@@ -20,6 +18,8 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.i18n import datetime_filter
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.notifications import kind as notification_kind
 from portal.notifications import notify

@@ -4,7 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("students", __name__)
 
-from portal.students import routes  # noqa: E402,F401
-from portal.students import import_routes  # noqa: E402,F401
+from portal.students import (
+    import_routes,  # noqa: E402,F401
+    routes,  # noqa: E402,F401
+)
 
 blueprints = [bp]

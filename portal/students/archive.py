@@ -60,7 +60,7 @@ def timeline(student, viewer) -> list[ArchiveEntry]:
 # Each provider loads its entries for one student in one or two queries.
 
 def _value_text(name: str, value) -> str:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal.students import labels
 
@@ -92,7 +92,7 @@ def describe_changes(changes: dict, *, for_student: bool) -> str:
 
 @provider
 def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload
 
@@ -121,14 +121,18 @@ def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry
 def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     """Staff see every claim and check; the student sees their own requests and what was confirmed."""
     from flask import url_for
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload, selectinload
 
     from portal.extensions import db
     from portal.students import labels
     from portal.students.models import ClaimSource, HardshipClaim, Verification
-    from portal.students.services import checklist_items, checklist_label, claim_visible_to_student
+    from portal.students.services import (
+        checklist_items,
+        checklist_label,
+        claim_visible_to_student,
+    )
 
     claims = list(db.session.scalars(
         select(HardshipClaim).where(HardshipClaim.student_id == student.id).options(
@@ -186,7 +190,7 @@ AUDIENCE_OF_VISIBILITY = {"private": AUTHOR, "mentors": MENTORS, "student": STUD
 @provider
 def _interventions(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     from flask import url_for
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
     from sqlalchemy.orm import joinedload
 
     from portal.extensions import db

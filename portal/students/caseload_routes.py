@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +10,8 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import render
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.pagination import paginate
 from portal.students import bp, caseload, ledger, services
 from portal.students.forms import (

@@ -39,7 +39,7 @@ def _language_option(fn):
 
 
 def _print_problems(problems, title: str) -> None:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     if not problems:
         return
@@ -53,7 +53,7 @@ def _print_problems(problems, title: str) -> None:
 def _run_import(kind_key: str, path: str, *, options: dict, dry_run: bool, lang: str | None) -> None:
     """Check the file, print every problem, and import it all or nothing. Exits 1 when nothing is imported."""
     from flask_babel import force_locale
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal.students import imports
     from portal.students.import_services import KINDS

@@ -1,8 +1,7 @@
 """The student's own archive as a download: the same facts as a readable PDF and as JSON."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.students import archive, labels, services
 from portal.students.ledger import plain_text
 from portal.students.models import Student

@@ -1,7 +1,6 @@
 """Forms of the students feature: one per use case; the rules themselves live in services.py."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,10 +14,19 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.students import labels
 from portal.students.models import HardshipCategory
 

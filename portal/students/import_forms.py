@@ -1,13 +1,13 @@
 """Forms of the import pages and of the discreet follow-up pages."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.students.models import HardshipCategory
 from portal.students.signals import CATEGORY_LABELS
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 import io
 from pathlib import PurePath
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +25,10 @@ from portal.accounts.forms import EmptyForm
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import is_htmx, render
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.pagination import paginate
-from portal.students import bp
-from portal.students import imports, signals
+from portal.students import bp, imports, signals
 from portal.students.import_forms import (
     DismissForm,
     FollowUpFilterForm,
@@ -30,7 +38,13 @@ from portal.students.import_forms import (
     UploadForm,
 )
 from portal.students.import_services import KINDS, template_bytes
-from portal.students.models import ImportBatch, ListMatch, SignalStatus, SpendingSignal, Student
+from portal.students.models import (
+    ImportBatch,
+    ListMatch,
+    SignalStatus,
+    SpendingSignal,
+    Student,
+)
 
 ACTION_LABELS = {
     "create": _l("New student and account"),

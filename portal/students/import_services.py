@@ -9,17 +9,17 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import insert, select, update
 
 from portal.accounts.models import Role, User
 from portal.accounts.services import normalize_username
+from portal.clock import local_today
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import ngettext
 from portal.models_base import utcnow
 from portal.students.imports import (
     CellError,
@@ -45,7 +45,11 @@ from portal.students.models import (
     SpendingRecord,
     Student,
 )
-from portal.students.services import mask_national_id, national_id_hash, normalize_national_id
+from portal.students.services import (
+    mask_national_id,
+    national_id_hash,
+    normalize_national_id,
+)
 
 CHUNK = 900  # parameters per IN (...) list: below SQLite's and PostgreSQL's limits
 DETAILS_SHOWN = 200  # changes listed on a preview page
@@ -95,7 +99,7 @@ def national_id_value(text: str) -> list[str]:
 
 
 def year_value(text: str) -> int:
-    this_year = date.today().year
+    this_year = local_today().year
     return integer_value(this_year - 15, this_year + 10)(text)
 
 
@@ -523,7 +527,7 @@ SPENDING_SPEC = Spec(columns=(
 
 def plan_spending(rows: list[dict], options: dict) -> Plan:
     problems: list[Problem] = []
-    this_month = date.today().strftime("%Y-%m")
+    this_month = local_today().strftime("%Y-%m")
     seen: dict[tuple, int] = {}
     valid: list[dict] = []
     for row in rows:

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 
 # Limits; each can be changed in the instance config under the same name prefixed IMPORT_.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # the upload itself

@@ -1,8 +1,7 @@
 """The students feature's vocabulary: stored codes and their translated labels, in display order."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.students.models import (
     AssignmentKind,
     Channel,

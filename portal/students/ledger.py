@@ -170,9 +170,8 @@ def filter_choices() -> dict[str, list]:
 
 def export_ledger(viewer, filters: LedgerFilters) -> tuple[bytes, int]:
     """The filtered ledger as an .xlsx workbook; returns (bytes, number of rows)."""
-    from flask_babel import gettext as _
-
     from flask_babel import get_locale
+    from portal.i18n import gettext as _
 
     from portal.students import labels
     from portal.students.services import local_zone

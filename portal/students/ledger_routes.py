@@ -1,15 +1,23 @@
 """The ledger page, its Excel export, and the office's verification checklist."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from portal import audit, policy
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import render
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.pagination import paginate
 from portal.students import bp, ledger, services
 from portal.students.forms import ChecklistItemForm, EmptyForm, LedgerFilterForm

@@ -5,15 +5,14 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 
 from portal import notifications, settings
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.sanitize import clean_html
 from portal.students.models import (
@@ -163,7 +162,7 @@ def mask_national_id(value: str) -> str:
 
 
 def set_national_id(student: Student, value: str) -> None:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     normalized = normalize_national_id(value)
     if normalized is None:
@@ -287,18 +286,8 @@ def outcome_status(student: Student | int) -> str | None:
 
 # --- times --------------------------------------------------------------------------------
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_to_utc(day: date, at: time | None = None) -> datetime:
-    """A date and time on the office's clock (Asia/Shanghai by default) as an aware UTC datetime."""
-    return datetime.combine(day, at or time(9, 0), tzinfo=local_zone()).astimezone(timezone.utc)
-
-
-def local_today() -> date:
-    return utcnow().astimezone(local_zone()).date()
-
+# the office's clock lives in portal.clock; these names stay importable from here
+from portal.clock import local_to_utc, local_today, local_zone  # noqa: E402,F401
 
 # --- profiles -----------------------------------------------------------------------------
 
@@ -355,7 +344,7 @@ def _set_fields(student: Student, actor, values: dict) -> ProfileChange | None:
 
 
 def _check_choices(name: str, values, allowed) -> None:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     bad = [str(v) for v in values if v not in allowed]
     if bad:
@@ -364,7 +353,7 @@ def _check_choices(name: str, values, allowed) -> None:
 
 def update_contact(student: Student, *, actor, phone: str | None, email: str | None) -> ProfileChange | None:
     """The student's own contact details; each change is kept for the archive."""
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     phone = (phone or "").strip() or None
     email = (email or "").strip().lower() or None
@@ -416,7 +405,7 @@ def update_record(student: Student, *, actor, national_id: str | None = None, **
     A national ID number is only ever stored as its keyed hash and masked form; the archive
     records that it changed, masked.
     """
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal.students import labels
 
@@ -491,7 +480,7 @@ def checklist_label(item: ChecklistItem, locale: str | None = None) -> str:
 
 
 def _clean_label(value: str | None, field: str) -> str:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     value = " ".join((value or "").split())
     if not value:
@@ -551,7 +540,7 @@ def move_checklist_item(item: ChecklistItem, direction: str) -> None:
 
 
 def _check_category(category: str, level: str | None) -> str | None:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     if category not in set(HardshipCategory):
         raise StudentError(_("Choose one of the categories offered."), field="category")
@@ -593,7 +582,7 @@ def add_claim(
     evidence_notes: str | None = None,
 ) -> HardshipClaim:
     """Staff record a category for a student, waiting for verification."""
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal import audit
 
@@ -619,7 +608,7 @@ def self_declare(student: Student, *, category: str, note: str | None = None) ->
     Saying it again after a "not confirmed" or "needs more" decision reopens the request with the
     new words added; saying it while it is open changes nothing and says so.
     """
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal import audit
 
@@ -672,7 +661,7 @@ def verify_claim(
     A confirmation needs at least one item ticked; family financial hardship needs its level.
     "Not confirmed" and "needs more information" need a note saying why or what is missing.
     """
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal import audit
 
@@ -752,7 +741,7 @@ def intervention_values(
     visibility: str | None,
 ) -> dict:
     """Check an intervention's fields; returns them ready to store."""
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     if type not in set(InterventionType):
         raise StudentError(_("Choose the kind of support."), field="type")
@@ -787,7 +776,7 @@ def assign_mentor(student: Student, mentor, *, kind: str, actor) -> MentorAssign
 
 
 def _check_mentor(mentor, kind: str) -> None:
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal.accounts.models import Role
 
@@ -799,7 +788,7 @@ def _check_mentor(mentor, kind: str) -> None:
 
 def bulk_assign(mentor, student_ids, *, kind: str = AssignmentKind.PRIMARY, actor=None) -> int:
     """Put many students on a mentor's caseload in a few statements; a new primary replaces the old one."""
-    from flask_babel import gettext as _
+    from portal.i18n import gettext as _
 
     from portal import audit
 

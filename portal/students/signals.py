@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import contains_eager
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.students import archive
 from portal.students.models import (

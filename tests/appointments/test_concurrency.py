@@ -5,10 +5,11 @@ together behind a barrier. Runs on SQLite and on PostgreSQL (TEST_DATABASE_URL).
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.clock import local_today
 from portal.accounts.models import User
 from portal.appointments import services
 from portal.appointments.models import Booking, BookingStatus, Slot
@@ -63,7 +64,7 @@ def test_many_students_booking_one_slot_at_once_make_exactly_one_booking(app, me
 
 def test_one_host_publishing_overlapping_slots_at_once_gets_exactly_one(app, mentor, login):
     clients = [login(app.test_client(), mentor) for _ in range(8)]
-    day = (date.today() + timedelta(days=5)).isoformat()
+    day = (local_today() + timedelta(days=5)).isoformat()
 
     def attempt(client, minute):
         data = {"kind": "mock_interview", "start_date": day, "start_time": f"14:{minute:02d}", "duration": "60",

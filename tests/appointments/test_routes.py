@@ -7,6 +7,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from portal.clock import local_today
 from portal import settings
 from portal.accounts.models import User
 from portal.appointments import services
@@ -171,9 +172,9 @@ def test_a_host_publishes_weekly_slots_from_the_form(app, mentor, as_user):
     client = as_user(mentor)
     form = client.get("/appointments/host/slots/new", headers=EN).get_data(as_text=True)
     assert "Psychological counseling" not in form.split("<select")[1]
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    day = (date.today() + timedelta(days=3)).isoformat()
+    day = (local_today() + timedelta(days=3)).isoformat()
     data = {"kind": "mock_interview", "start_date": day, "start_time": "14:00", "duration": "45", "weeks": "4",
             "location": "临床技能中心 2 楼", "online_link": "", "note": "请带简历", "min_notice_hours": "24",
             "cancel_deadline_hours": "12", "max_active_per_student": "1"}

@@ -1,10 +1,11 @@
 """Factories for the jobs tests: postings, students with intentions, mentors' caseloads."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal.clock import local_today
 from portal.extensions import db
 
 EN = {"Accept-Language": "en"}
@@ -16,7 +17,7 @@ def posting_data(**overrides) -> dict:
         title="住院医师", employer="河南省人民医院", unit_nature="public_health", hospital_level="3a",
         grassroots_type="", emerging_field="", province="河南", city="郑州", post_type="establishment",
         majors="临床医学", min_degree="bachelor", licence_required="", openings=3, salary_min=6000,
-        salary_max=9000, deadline=date.today() + timedelta(days=30), description="<p>负责病房工作</p>",
+        salary_max=9000, deadline=local_today() + timedelta(days=30), description="<p>负责病房工作</p>",
         source_url="https://example.org/job/1", status="published",
     )
     data.update(overrides)

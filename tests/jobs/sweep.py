@@ -1,5 +1,6 @@
 """Who may reach the jobs pages: postings for everyone signed in; recommendations, reasons and
 applications for the student, their mentors and admins; curation for mentors and admins."""
+from portal.clock import local_today
 from tests.sweep import only, per_role, signed_in
 
 EXPECTATIONS = {
@@ -37,7 +38,7 @@ EXPECTATIONS = {
 
 
 def objects(app, users, other):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from portal.extensions import db
     from portal.jobs import imports, services
@@ -50,10 +51,10 @@ def objects(app, users, other):
         student = db.session.get(Student, users["student_record"].id)
         assign_mentor(student.id, users["mentor"].id)
         base = dict(employer="示例医院", unit_nature="public_health", province="河南", post_type="contract",
-                    min_degree="bachelor", majors="临床医学", deadline=date.today() + timedelta(days=30))
+                    min_degree="bachelor", majors="临床医学", deadline=local_today() + timedelta(days=30))
         posting = services.save_posting(None, {**base, "title": "住院医师", "status": "published"}, actor=admin)
         draft = services.save_posting(None, {**base, "title": "草稿岗位", "status": "draft"}, actor=admin)
-        application = services.apply(student, posting=posting, on=date.today())
+        application = services.apply(student, posting=posting, on=local_today())
         licence = StudentLicence(student_id=student.id, licence="nurse")
         upload = PostingImport(uploaded_by_id=admin.id, filename="t.xlsx", content=imports.template())
         db.session.add_all([licence, upload])

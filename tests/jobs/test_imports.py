@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.jobs.models import JobPosting, PostingImport
 from tests.jobs.conftest import EN
@@ -29,7 +30,7 @@ def workbook(*rows, header=HEADER) -> bytes:
 def good_row(title="全科医生", **changes):
     row = dict(title=title, employer="石桥镇卫生院", nature="医疗卫生事业单位", level="", grassroots="乡镇卫生院",
                province="贵州省", city="威宁县", post_type="编制", majors="临床医学、中西医临床医学", degree="本科",
-               low=3800, high=5200, deadline=date.today() + timedelta(days=30), description="<p>基层岗位</p>")
+               low=3800, high=5200, deadline=local_today() + timedelta(days=30), description="<p>基层岗位</p>")
     row.update(changes)
     return list(row.values())
 
@@ -65,13 +66,13 @@ def test_preview_then_confirm_imports_every_row(app, client_as):
 
 
 def test_bad_rows_are_listed_and_nothing_is_imported(app, client_as, make_posting):
-    make_posting(title="已有岗位", employer="石桥镇卫生院", province="贵州", deadline=date.today() + timedelta(days=30),
+    make_posting(title="已有岗位", employer="石桥镇卫生院", province="贵州", deadline=local_today() + timedelta(days=30),
                  grassroots_type="township_health_center", hospital_level="")
     client = client_as("admin")
     content = workbook(
         good_row(),
         good_row("薪资倒挂", low=9000, high=3000),
-        good_row("过期", deadline=date.today() - timedelta(days=1)),
+        good_row("过期", deadline=local_today() - timedelta(days=1)),
         good_row("脚本", description="<script>alert(1)</script>"),
         good_row("火星", province="火星"),
         good_row(),

@@ -1,10 +1,11 @@
 """The score, its reasons, the requirements, surfaced grassroots posts, and feedback that tunes the ranking."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.jobs import matching, services
 from portal.jobs.models import JobPosting, Recommendation, StudentLicence
@@ -142,11 +143,11 @@ def test_applied_closed_and_draft_postings_are_not_recommended(app, make_student
     closed = make_posting(title="已关闭", status="closed")
     open_one = make_posting(title="开放")
     with app.test_request_context():
-        services.apply(db.session.get(Student, student.id), posting=db.session.get(JobPosting, applied), on=date.today())
+        services.apply(db.session.get(Student, student.id), posting=db.session.get(JobPosting, applied), on=local_today())
         db.session.commit()
     assert recommend()[student.id] == [open_one]
     with app.app_context():
-        db.session.get(JobPosting, open_one).deadline = date.today() - timedelta(days=1)
+        db.session.get(JobPosting, open_one).deadline = local_today() - timedelta(days=1)
         db.session.commit()
     assert student.id not in recommend()
 

@@ -1,10 +1,11 @@
 """What students, mentors and the office see and do on the jobs pages."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.jobs.models import Application, JobPosting, MatchFeedback, Recommendation, Referral, SavedPosting, StudentLicence
 from portal.notifications.models import Notification
@@ -43,7 +44,7 @@ def test_postings_page_filters_and_searches_as_you_type(client_as, make_posting)
 
 
 def test_deadline_filter_lists_the_soonest_first(client_as, make_posting):
-    today = date.today()
+    today = local_today()
     make_posting(title="下周截止", deadline=today + timedelta(days=6))
     make_posting(title="明天截止", deadline=today + timedelta(days=1))
     make_posting(title="下月截止", deadline=today + timedelta(days=40))
@@ -235,7 +236,7 @@ def test_caseload_queries_do_not_grow_with_rows(app, client_as, users, make_stud
 def test_student_tracks_an_application_through_stages(app, client_as, users, assign, make_posting):
     posting_id = make_posting(title="急诊科医师")
     client = client_as("student")
-    today = date.today()
+    today = local_today()
     response = client.post(f"/jobs/{posting_id}/apply", data={"on": (today - timedelta(days=3)).isoformat()})
     assert response.status_code == 303
     with app.app_context():
@@ -259,10 +260,10 @@ def test_student_tracks_an_application_through_stages(app, client_as, users, ass
 
 def test_outside_application_with_bad_input_changes_nothing(app, client_as):
     client = client_as("student")
-    response = client.post("/jobs/applications", data={"employer": "", "title": "护士", "on": date.today().isoformat()},
+    response = client.post("/jobs/applications", data={"employer": "", "title": "护士", "on": local_today().isoformat()},
                            headers=EN)
     assert response.status_code == 400 and "This field is required" in response.get_data(as_text=True)
-    response = client.post("/jobs/applications", data={"employer": "某医院", "title": "护士", "on": date.today().isoformat(),
+    response = client.post("/jobs/applications", data={"employer": "某医院", "title": "护士", "on": local_today().isoformat(),
                                                         "source_url": "javascript:alert(1)"}, headers=EN)
     assert response.status_code == 400 and "http://" in response.get_data(as_text=True)
     assert count(app, Application) == 0
@@ -281,7 +282,7 @@ def test_another_students_application_is_out_of_reach(app, client_as, make_stude
     client = client_as("student")
     assert client.get(f"/jobs/applications/{application_id}").status_code == 403
     assert client.post(f"/jobs/applications/{application_id}/stage",
-                       data={"stage": "withdrawn", "on": date.today().isoformat()}).status_code == 403
+                       data={"stage": "withdrawn", "on": local_today().isoformat()}).status_code == 403
     assert client_as("mentor").get(f"/jobs/applications/{application_id}").status_code == 403
     assert client_as("admin").get(f"/jobs/applications/{application_id}").status_code == 200
     with app.app_context():
@@ -294,7 +295,7 @@ def form_data(**overrides):
     data = dict(title="儿科医师", employer="某市妇幼保健院", unit_nature="public_health", hospital_level="2a",
                 grassroots_type="", emerging_field="", province="湖南", city="长沙", post_type="contract",
                 majors="儿科学、临床医学", min_degree="bachelor", licence_required="", openings="2", salary_min="5000",
-                salary_max="8000", deadline=(date.today() + timedelta(days=20)).isoformat(),
+                salary_max="8000", deadline=(local_today() + timedelta(days=20)).isoformat(),
                 description="<p>负责儿科门诊</p>", source_url="", status="published")
     data.update(overrides)
     return data
@@ -325,7 +326,7 @@ def test_bad_postings_are_refused_with_clear_messages(app, client_as):
     client = client_as("admin")
     cases = [
         (dict(salary_min="9000", salary_max="3000"), "is below the lowest"),
-        (dict(deadline=(date.today() - timedelta(days=1)).isoformat()), "has already passed"),
+        (dict(deadline=(local_today() - timedelta(days=1)).isoformat()), "has already passed"),
         (dict(description='<img src=x onerror="alert(1)">'), "scripts, styles or active links"),
         (dict(description="<script>document.cookie</script>"), "scripts, styles or active links"),
         (dict(salary_min="abc"), "Not a valid integer value"),
@@ -347,7 +348,7 @@ def test_status_changes_and_publishing_with_a_passed_deadline(app, client_as, ma
         posting = db.session.get(JobPosting, posting_id)
         assert posting.status == "published" and posting.published_at is not None
         posting.status = "draft"
-        posting.deadline = date.today() - timedelta(days=3)
+        posting.deadline = local_today() - timedelta(days=3)
         db.session.commit()
     client.post(f"/jobs/manage/{posting_id}/status", data={"status": "published"}, headers=EN)
     assert "change it before publishing" in client.get(f"/jobs/{posting_id}", headers=EN).get_data(as_text=True)
@@ -392,7 +393,7 @@ def test_match_quality_page_and_weights(app, client_as, users, make_posting, rec
 # --- command line ----------------------------------------------------------------------------------
 
 def test_cli_recommend_and_remind_deadlines(app, runner, users, make_posting):
-    posting_id = make_posting(deadline=date.today() + timedelta(days=2))
+    posting_id = make_posting(deadline=local_today() + timedelta(days=2))
     result = runner.invoke(args=["jobs", "recommend"])
     assert result.exit_code == 0 and "1 recommendations for 1 students from 1 open postings" in result.output
     client_saved = app.test_client()

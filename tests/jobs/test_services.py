@@ -1,11 +1,12 @@
 """The rules: posting checks, applications through their stages, referrals, reminders, match quality, archive."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.jobs import services
 from portal.jobs.models import ApplicationEvent, JobPosting, MatchFeedback, Recommendation, Referral
@@ -25,7 +26,7 @@ def test_posting_checks_give_clear_messages(app):
         assert errors_of() == {}
         assert "is below the lowest" in errors_of(salary_min=9000, salary_max=6000)["salary_max"]
         assert "monthly salary between" in errors_of(salary_min=-5)["salary_min"]
-        assert "has already passed" in errors_of(deadline=date.today() - timedelta(days=2))["deadline"]
+        assert "has already passed" in errors_of(deadline=local_today() - timedelta(days=2))["deadline"]
         assert "scripts" in errors_of(description='<p onclick="steal()">hi</p>')["description"]
         assert "scripts" in errors_of(description="<script>alert(1)</script>")["description"]
         assert "scripts" in errors_of(description='<a href="javascript:alert(1)">x</a>')["description"]
@@ -60,7 +61,7 @@ def test_an_old_deadline_may_stay_on_an_existing_posting(app, make_posting):
     posting_id = make_posting()
     with app.test_request_context():
         posting = db.session.get(JobPosting, posting_id)
-        posting.deadline = date.today() - timedelta(days=5)
+        posting.deadline = local_today() - timedelta(days=5)
         db.session.commit()
         services.save_posting(posting, {**posting_data(deadline=posting.deadline), "title": "改名"}, actor=None)
         with pytest.raises(JobsError):

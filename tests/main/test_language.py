@@ -59,3 +59,21 @@ def test_times_are_shown_in_shanghai_with_the_zone(app, client_as, users):
     assert "2026-09-01 09:30 China Standard Time" in page.get_data(as_text=True)
     page = client_as("admin").get(f"/admin/users/{users['student'].id}", headers={"Accept-Language": "zh-CN"})
     assert "2026-09-01 09:30 中国标准时间" in page.get_data(as_text=True)
+
+
+def test_a_message_forced_into_another_language_is_written_in_it(app):
+    """Mail to an English reader is written in English while the page around it speaks Chinese,
+    and the page's language comes back afterwards (the kept catalogue follows the locale)."""
+    from flask_babel import force_locale
+
+    from portal.i18n import gettext, lazy_gettext, ngettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert gettext("Sign in") == "登录"
+        with force_locale("en"):
+            assert gettext("Sign in") == "Sign in"
+            assert str(lazy_gettext("Sign in")) == "Sign in"
+        assert gettext("Sign in") == "登录" and str(lazy_gettext("Sign in")) == "登录"
+        assert ngettext("%(num)d claim matches", "%(num)d claims match", 3) == "3 条记录符合条件"
+    with app.app_context():  # command-line tools speak the operators' language (English in tests)
+        assert gettext("Sign in") == "Sign in"

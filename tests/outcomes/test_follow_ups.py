@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.outcomes.models import Destination, FollowUp
 from portal.students.models import Intervention
@@ -24,7 +25,7 @@ def test_a_call_is_logged_as_an_intervention(app, client_as, users):
         follow_up = db.session.scalar(select(FollowUp))
         intervention = db.session.get(Intervention, follow_up.intervention_id)
         assert (intervention.type, intervention.source, intervention.source_id) == ("phone_interview", "follow_up", follow_up.id)
-        assert intervention.follow_up_on == date.today() + timedelta(days=7)  # "needs help" asks for another contact
+        assert intervention.follow_up_on == local_today() + timedelta(days=7)  # "needs help" asks for another contact
         assert "仍在求职" in intervention.notes and follow_up.occurred_at.date() == date(2026, 9, 10)
 
 

@@ -1,10 +1,11 @@
 """Caseloads: the office assigns students to mentors; a mentor follows their students from one page."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.students import services
 from portal.students.models import MentorAssignment
@@ -30,7 +31,7 @@ def test_caseload_lists_my_students_with_needs_and_contacts(app, client_as, user
     assign(app, student, me)
     assign(app, stranger, make_user("mentor"))
     claim(app, student, "financial_hardship", status="verified", level="special", decided_by=me)
-    intervention(app, student, me, days_ago=3, follow_up_on=date.today() + timedelta(days=4))
+    intervention(app, student, me, days_ago=3, follow_up_on=local_today() + timedelta(days=4))
     page = client_as("mentor").get("/caseload", headers=EN).get_data(as_text=True)
     [row] = rows_of(page)
     assert student.student_no in row and "Financial hardship · Special hardship" in row and "Verified" in row
@@ -73,7 +74,7 @@ def test_caseload_filters_and_htmx(app, client_as, users, make_student):
     assign(app, in_ledger, me)
     assign(app, plain, me, kind="psychological")
     claim(app, in_ledger, "orphan")
-    intervention(app, in_ledger, me, follow_up_on=date.today())
+    intervention(app, in_ledger, me, follow_up_on=local_today())
     client = client_as("mentor")
 
     def shown(query):
@@ -96,7 +97,7 @@ def test_a_private_follow_up_of_another_mentor_does_not_show(app, client_as, use
     assign(app, users["student_record"], me)
     assign(app, users["student_record"], counselor, kind="psychological")
     intervention(app, users["student_record"], counselor, type="psychological_counseling", visibility="private",
-                 follow_up_on=date.today() + timedelta(days=2))
+                 follow_up_on=local_today() + timedelta(days=2))
     page = client_as("mentor").get("/caseload?attention=follow_up", headers=EN).get_data(as_text=True)
     assert users["student_record"].student_no not in page
 
@@ -133,7 +134,7 @@ def test_caseload_page_issues_a_fixed_number_of_queries(app, client_as, users, m
         assign(app, student, make_user("mentor"), kind="other")
         claim(app, student, "financial_hardship", status="verified", level="general", decided_by=me)
         claim(app, student, "disabled")
-        intervention(app, student, me, follow_up_on=date.today() + timedelta(days=i))
+        intervention(app, student, me, follow_up_on=local_today() + timedelta(days=i))
     with count_queries() as many:
         client.get("/caseload")
     assert many.count == few.count

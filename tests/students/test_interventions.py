@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.students.models import Intervention, InterventionRevision
 from tests.students.ledger_helpers import EN, HX, assign, audit_actions, intervention
@@ -44,7 +45,7 @@ def test_bad_intervention_input_is_refused_with_a_message(app, client_as, users)
     assign(app, users["student_record"], users["mentor"])
     client = client_as("mentor")
     url = f"/students/{users['student_record'].id}/interventions/new"
-    future = (date.today() + timedelta(days=10)).isoformat()
+    future = (local_today() + timedelta(days=10)).isoformat()
     for change, message in [({"occurred_on": future}, "the date is in the future"),
                             ({"follow_up_on": "2026-10-01"}, "before the intervention"),
                             ({"type": "bribe"}, "Not a valid choice"), ({"occurred_on": ""}, "This field is required")]:
@@ -95,8 +96,8 @@ def test_editing_keeps_the_earlier_version(app, client_as, users):
 
 def test_follow_up_is_marked_done_with_and_without_htmx(app, client_as, users):
     assign(app, users["student_record"], users["mentor"])
-    first = intervention(app, users["student_record"], users["mentor"], follow_up_on=date.today())
-    second = intervention(app, users["student_record"], users["mentor"], follow_up_on=date.today())
+    first = intervention(app, users["student_record"], users["mentor"], follow_up_on=local_today())
+    second = intervention(app, users["student_record"], users["mentor"], follow_up_on=local_today())
     client = client_as("mentor")
     page = client.get(f"/interventions/{first}", headers=EN).get_data(as_text=True)
     assert "Mark as done" in page

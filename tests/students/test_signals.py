@@ -1,7 +1,6 @@
 """Hidden-hardship signals: campus-card spending under the thresholds, month after month, and who sees them."""
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,6 @@ from sqlalchemy import func, insert, select
 from portal import settings
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.models_base import utcnow
 from portal.students import archive, imports, signals
 from portal.students.import_services import KINDS
 from portal.students.models import HardshipClaim, MentorAssignment, SpendingRecord, SpendingSignal, Student
