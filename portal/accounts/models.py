@@ -58,6 +58,12 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
+    def has_usable_password(self) -> bool:
+        """False for an account created without a password (an imported student): its stored
+        value is marked with "!" and matches nothing until an administrator sets one."""
+        return not self.password_hash.startswith("!")
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 

@@ -44,7 +44,9 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None (unknown, wrong password or inactive)."""
     global _DUMMY_HASH
     user = get_user_by_username(username)
-    if user is None:
+    if user is None or not user.has_usable_password:
+        # the same hashing work as a real check, so the answer's timing does not tell whether the
+        # account exists or is an imported one that has no password yet
         if _DUMMY_HASH is None:
             _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
         check_password_hash(_DUMMY_HASH, password or "")

@@ -43,6 +43,25 @@ def test_wrong_password_and_unknown_user_get_the_same_clear_message(client, make
     assert client.get("/student/").status_code == 302
 
 
+def test_an_imported_account_without_a_password_is_refused_like_any_other(app, client, make_user, monkeypatch):
+    """An imported student has no password yet: signing in is refused with the same message, after
+    the same hashing work as a real check, so neither the answer nor its timing tells it apart."""
+    from portal.accounts import services
+    from portal.students.import_services import unusable_password_hash
+
+    user = make_user("student")
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == user.id).values(password_hash=unusable_password_hash()))
+        db.session.commit()
+    checks = []
+    real_check = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda *a: checks.append(a) or real_check(*a))
+    response = post_login(client, user.username, "!unusable$")
+    assert response.status_code == 401 and "Wrong username or password." in response.get_data(as_text=True)
+    assert len(checks) == 1  # the hashing work of a real check was done
+    assert client.get("/student/").status_code == 302
+
+
 def test_login_message_is_translated(client, make_user):
     user = make_user("student")
     response = post_login(client, user.username, "not-the-password", headers=ZH)
