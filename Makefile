@@ -8,7 +8,7 @@ TRANSLATIONS := portal/translations
 MO := $(TRANSLATIONS)/zh/LC_MESSAGES/messages.mo
 STUDENTS ?= 20000
 
-.PHONY: run test install translations extract-messages update-messages seed bench clean
+.PHONY: run test install system-run system-test translations extract-messages update-messages seed bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) $(MO)
+
+# Debian packages beyond Python (Pango, a Chinese font; for tests also Chromium, poppler, Redis):
+# installed when missing and run as root, otherwise named.
+system-run:
+	@./.ci/system-packages run
+
+system-test:
+	@./.ci/system-packages test
 
 $(MO): $(TRANSLATIONS)/zh/LC_MESSAGES/messages.po $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS)
@@ -30,7 +38,7 @@ extract-messages: $(STAMP)
 update-messages: extract-messages
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
-run: install
+run: system-run install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@echo
@@ -38,7 +46,7 @@ run: install
 	@echo "Demo accounts (password demo-pass-123): admin, mentor01, student0001, alumni01"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install
+test: system-test install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 seed: install

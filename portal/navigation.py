@@ -40,7 +40,8 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Support plans"), "plans.index", _l("One plan per student, reviewed on set dates.")),
         NavItem(_l("Follow-ups"), "outcomes.follow_ups", _l("Destinations and calls after graduation.")),
         NavItem(_l("Group sessions"), "sessions.hosting", _l("Host group counseling, lectures and training; check students in.")),
-        NavItem(_l("Destination and feedback"), "outcomes.me", _l("Report your destination, answer anonymous surveys, rate the support you received.")),
+        NavItem(_l("Feedback"), "outcomes.feedback", _l("How your students rated the support they received.")),
+        NavItem(_l("Reports"), "reports.dashboard", _l("Destination rates of your caseload and what helped.")),
     ],
     Role.ALUMNI: [
         NavItem(_l("Home"), "main.alumni_home"),
