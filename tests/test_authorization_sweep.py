@@ -3,6 +3,10 @@
 Each feature states who may reach its routes in tests/<feature>/sweep.py (`EXPECTATIONS`, and
 optionally `objects(app, users, other)` returning the ids its URL templates need). A route that no
 file mentions fails the sweep: every new capability must say who may reach it.
+
+A route that answers both GET and POST is tried with both: the POST (an empty form) is expected to
+let through whoever the GET lets through and to refuse the others the same way, unless the feature
+states otherwise in `POSTS` (e.g. a mentor may read a resume section but not save one).
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import tests
-from tests.sweep import LOGIN, ROLES
+from tests.sweep import ALLOWED, LOGIN, ROLES
 
 
 def _sweep_modules():
@@ -32,6 +36,11 @@ for _module in MODULES:
     EXPECTATIONS.update(_module.EXPECTATIONS)
 
 
+POSTS: dict[str, dict] = {}
+for _module in MODULES:
+    POSTS.update(getattr(_module, "POSTS", {}))
+
+
 def test_every_route_has_an_expectation(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - set(EXPECTATIONS) == set(), "routes with no authorization expectation"
@@ -44,13 +53,57 @@ def _order(item):
     return (endpoint == "auth.logout", method != "GET", endpoint)
 
 
-@pytest.mark.parametrize("visitor", ["anon", *ROLES])
-def test_sweep(app, users, make_user, login, visitor):
+def _ids(app, users, make_user) -> dict:
     other = make_user("student")
     ids = {"other_user_id": other.id}
     for module in MODULES:
         if hasattr(module, "objects"):
             ids.update(module.objects(app, users, other))
+    return ids
+
+
+def _answered(response, want) -> bool:
+    if want == LOGIN:
+        return response.status_code == 302 and response.location.startswith("/auth/login")
+    if want == ALLOWED:  # let through: whatever the form says about an empty submission
+        return response.status_code in (200, 302, 303, 400, 409, 422) and not (
+            response.status_code == 302 and response.location.startswith("/auth/login"))
+    return response.status_code == want
+
+
+def test_posts_to_a_page_with_a_form_are_guarded_like_the_page(app, users, make_user, login):
+    """Every GET-and-POST route is listed for its POST, by derivation or in a feature's POSTS."""
+    both = {rule.endpoint for rule in app.url_map.iter_rules() if {"GET", "POST"} <= rule.methods}
+    assert set(POSTS) <= both, "POSTS lists routes that do not answer both GET and POST"
+    assert both <= set(EXPECTATIONS)
+
+
+@pytest.mark.parametrize("visitor", ["anon", *ROLES])
+def test_sweep_posts(app, users, make_user, login, visitor):
+    both = {rule.endpoint for rule in app.url_map.iter_rules() if {"GET", "POST"} <= rule.methods}
+    ids = _ids(app, users, make_user)
+    client = app.test_client()
+    if visitor != "anon":
+        login(client, users[visitor])
+    failures = []
+    for endpoint in sorted(both):
+        method, template, expected = EXPECTATIONS[endpoint]
+        if endpoint in POSTS:
+            want = POSTS[endpoint][visitor]
+        else:
+            got = expected[visitor]
+            want = ALLOWED if got == 200 else got
+        url = template.format(**ids)
+        response = client.post(url, data={})
+        response.close()
+        if not _answered(response, want):
+            failures.append(f"{endpoint} POST {url}: got {response.status_code} {response.location or ''}, want {want}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("visitor", ["anon", *ROLES])
+def test_sweep(app, users, make_user, login, visitor):
+    ids = _ids(app, users, make_user)
     client = app.test_client()
     if visitor != "anon":
         login(client, users[visitor])
@@ -60,10 +113,6 @@ def test_sweep(app, users, make_user, login, visitor):
         response = client.open(url, method=method)
         response.close()
         want = expected[visitor]
-        if want == LOGIN:
-            ok = response.status_code == 302 and response.location.startswith("/auth/login")
-        else:
-            ok = response.status_code == want
-        if not ok:
+        if not _answered(response, want):
             failures.append(f"{endpoint} {method} {url}: got {response.status_code}, want {want}")
     assert not failures, "\n".join(failures)

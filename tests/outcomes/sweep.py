@@ -1,5 +1,5 @@
 """Who may reach destinations, follow-ups, surveys, feedback and the destination import."""
-from tests.sweep import assign_mentor, only, per_role
+from tests.sweep import ALLOWED, assign_mentor, only, per_role
 
 
 def objects(app, users, other):
@@ -27,6 +27,11 @@ def objects(app, users, other):
 
 STAFF = only("mentor", "admin")
 ADMIN = only("admin")
+
+# a student reads the destination on their record, and reports it from their own page
+POSTS = {
+    "outcomes.student_destination": per_role(student=403, mentor=ALLOWED, alumni=403, admin=ALLOWED),
+}
 
 EXPECTATIONS = {
     "outcomes.me": ("GET", "/outcomes/me", only("student")),

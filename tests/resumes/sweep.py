@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from tests.sweep import only, per_role
+from tests.sweep import ALLOWED, only, per_role
 
 VIEWERS = per_role(student=200, mentor=200, alumni=403, admin=200)
 
@@ -12,6 +12,11 @@ VIEWERS = per_role(student=200, mentor=200, alumni=403, admin=200)
 def _owner_post(ok: int) -> dict:
     return only("student", ok=ok)
 
+
+# mentors and admins read a resume's sections; only its owner saves one
+POSTS = {
+    "resumes.section": only("student", ok=ALLOWED),
+}
 
 EXPECTATIONS = {
     "resumes.index": ("GET", "/resumes/", per_role(student=200, mentor=302, alumni=403, admin=302)),
