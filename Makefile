@@ -55,6 +55,7 @@ seed: install
 
 bench: install
 	$(PY) bench/run.py --students $(STUDENTS)
+	$(PY) bench/jobs_recommend.py --students $(STUDENTS)
 
 clean:
 	rm -rf $(VENV) $(MO) instance/medpath.sqlite*

@@ -2,7 +2,7 @@
 mentor's caseload, in a fixed number of queries, cached until the data changes."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from portal import settings
 from portal.extensions import db
@@ -143,3 +143,40 @@ def test_cached_figures_are_renewed_when_a_destination_changes(app, client_as, m
         app.config.pop("REPORTS_CACHE_SECONDS")
         app.config.pop("REPORTS_FRESHNESS_SECONDS")
         stats.clear_cache()
+
+
+def test_group_sessions_and_appointments_attended_count_as_measures(app, users, make_student, make_user):
+    """Attending counts, registering alone does not; whether a student saw a psychological counselor
+    is never a figure."""
+    from sqlalchemy import update
+
+    from portal.appointments.models import Booking, BookingStatus, Slot
+    from tests.appointments.helpers import past_booking
+    from tests.sessions.helpers import make_session, seat
+
+    students = _class(app, make_student, n=4)  # the first is employed, the last still waiting
+    host = make_user("mentor")
+    talk = make_session(app, host, starts_in=-timedelta(days=20))
+    seat(app, talk, students[0], attended=True)
+    seat(app, talk, students[3], attended=False)
+    interview = past_booking(app, host, students[3])
+    counseling = past_booking(app, host, students[0], days_ago=3)
+    with app.app_context():
+        db.session.execute(update(Booking).values(status=BookingStatus.ATTENDED))
+        slot_id = db.session.get(Booking, counseling).slot_id
+        db.session.execute(update(Slot).where(Slot.id == slot_id).values(kind="psychological_counseling"))
+        db.session.commit()
+    with app.test_request_context(headers=EN):
+        figures = stats.compute(stats.Scope(), 2026)
+    rows = {r.key: r for r in figures.measures}
+    assert (rows["session:any"].students, rows["session:any"].placed) == (1, 1)
+    assert (rows["booking:mock_interview"].students, rows["booking:mock_interview"].placed) == (1, 0)
+    assert interview and not any(key.startswith("booking:psychological") for key in rows)
+
+
+def test_the_dashboard_shows_the_knowledge_and_nace_rates(app, client_as, make_student):
+    _class(app, make_student)
+    page = client_as("admin").get("/reports/?year=2026", headers=EN).get_data(as_text=True)
+    # every graduate has a destination recorded (one of them "awaiting"): all four are known
+    assert '<th scope="row">Knowledge rate</th><td>100.0%</td>' in page
+    assert '<th scope="row">NACE career-outcomes rate</th>' in page

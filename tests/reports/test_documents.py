@@ -63,8 +63,8 @@ def test_the_chinese_report_embeds_its_font(app, runner, make_student, tmp_path)
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(" yes " in line for line in cjk)
-    # needs the merged catalogue: the Chinese title
-    # assert "届毕业生就业" in text
+    assert "2026届毕业生就业质量分析报告" in text
+    assert "去向知晓率" in text and "NACE 职业结果率" in text
     with app.app_context():
         assert db.session.scalar(select(AuditLog.action).where(AuditLog.action == "report.cohort_pdf"))
 
