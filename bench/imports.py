@@ -21,18 +21,25 @@ def time_roster(app, rows: int) -> tuple[float, float]:
 
     from tests.fixtures import import_files as files
 
-    data = files.xlsx_like_excel(files.ROSTER_HEADERS_ZH, files.roster(rows))
-    boundary, body = encode_multipart({"roster-file": FileStorage(io.BytesIO(data), filename="roster.xlsx")})
     client = app.test_client()
     signin.test_client(client, ACCOUNTS["admin"], PASSWORD)
+    page = client.get("/admin/imports/")
+    # production settings: forms carry the CSRF token, and over https the referrer is checked too
+    token = signin.csrf_token(page.get_data(as_text=True))
+    referer = {"Referer": page.request.url}
+    data = files.xlsx_like_excel(files.ROSTER_HEADERS_ZH, files.roster(rows))
+    boundary, body = encode_multipart({"roster-csrf_token": token,
+                                       "roster-file": FileStorage(io.BytesIO(data), filename="roster.xlsx")})
     start = time.perf_counter()
-    uploaded = client.post("/admin/imports/roster", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    uploaded = client.post("/admin/imports/roster", data=body, headers=referer,
+                           content_type=f"multipart/form-data; boundary={boundary}")
     checked = time.perf_counter() - start
     if uploaded.status_code != 303:
         raise RuntimeError(f"the roster upload answered {uploaded.status_code}")
-    token = uploaded.location.rsplit("/", 1)[1]
+    preview = uploaded.location.rsplit("/", 1)[1]
     start = time.perf_counter()
-    done = client.post(f"/admin/imports/preview/{token}/confirm", headers={"Accept-Language": "en"})
+    done = client.post(f"/admin/imports/preview/{preview}/confirm", data={"csrf_token": token},
+                       headers={"Accept-Language": "en", **referer})
     confirmed = time.perf_counter() - start
     if done.status_code not in (302, 303):
         raise RuntimeError(f"confirming the roster answered {done.status_code}")
