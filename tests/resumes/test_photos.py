@@ -91,7 +91,7 @@ def test_uploading_shows_the_photo_to_those_who_may_see_the_resume(app, users, c
         assert served.status_code == 200 and served.mimetype == "image/jpeg"
         assert served.headers["X-Content-Type-Options"] == "nosniff" and "no-store" in served.headers["Cache-Control"]
         assert Image.open(BytesIO(served.data)).format == "JPEG"
-    for intruder in (make_user("mentor"), users["alumni"]):
+    for intruder in (make_user("mentor"), users["alumni"], make_user("student")):
         assert login(app.test_client(), intruder).get(f"/resumes/{rid}/photo").status_code == 403
     assert app.test_client().get(f"/resumes/{rid}/photo").status_code == 302  # to the sign-in page
 
