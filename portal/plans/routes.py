@@ -63,6 +63,9 @@ def _helpers():
     )
 
 
+NO_GOALS = (0, 0, 0, 0)
+
+
 # --- loaders ----------------------------------------------------------------------------
 
 def get_student_or_404(student_id: int) -> Student:
@@ -315,13 +318,18 @@ def index():
         abort(400)
     rows, count = services.plan_list(current_user, show=form.show.data or "", q=form.q.data)
     page = paginate_rows(rows, count=count, per_page=50)
-    ids = [row[0].id for row in page.items]
+    ids = [row.id for row in page.items]
     round_ = services.current_round()
+    progress = services.goal_counts([row.plan_id for row in page.items if row.plan_id is not None])
+    answered = services.response_status(ids, round_.id if round_ else None)
+    codes = services.latest_codes(ids)
+    # each row with its goal counts, questionnaire status and interest code: the template unpacks
+    # them instead of making three lookups per row
+    rows = [(row, progress.get(row.plan_id, NO_GOALS), answered.get(row.id), codes.get(row.id, ""))
+            for row in page.items]
     return render(
-        "plans/index.html", "plans/_plan_rows.html", form=form, page=page, round=round_,
-        progress=services.goal_counts([row[2].id for row in page.items if row[2] is not None]),
-        answered=services.response_status(ids, round_.id if round_ else None),
-        codes=services.latest_codes(ids), today=services.today(),
+        "plans/index.html", "plans/_plan_rows.html", form=form, page=page, rows=rows, round=round_,
+        today=services.today(),
     )
 
 
