@@ -1,4 +1,4 @@
-"""hardship claims: index (status, student_id, category) for the ledger and subsidy counts
+"""indexes for the plan and subsidy lists: hardship claims (status, student_id, category), students (graduation_year, student_no)
 
 Revision ID: 5e1a7c3b9d20
 Revises: db5fc0ef6b61
@@ -18,8 +18,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('hardship_claims', schema=None) as batch_op:
         batch_op.create_index('ix_hardship_claims_status_student', ['status', 'student_id', 'category'], unique=False)
+    with op.batch_alter_table('students', schema=None) as batch_op:
+        batch_op.create_index('ix_students_graduation_year_student_no', ['graduation_year', 'student_no'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('students', schema=None) as batch_op:
+        batch_op.drop_index('ix_students_graduation_year_student_no')
     with op.batch_alter_table('hardship_claims', schema=None) as batch_op:
         batch_op.drop_index('ix_hardship_claims_status_student')

@@ -383,3 +383,5 @@ class HelpGiven(db.Model):
 # are this feature's questions about the students' claims table: the plan and subsidy lists count
 # them from this index alone, without reading the claims or the students.
 Index("ix_hardship_claims_status_student", HardshipClaim.status, HardshipClaim.student_id, HardshipClaim.category)
+# The subsidy list shows one graduating class in student-number order: this walks it a page at a time.
+Index("ix_students_graduation_year_student_no", Student.graduation_year, Student.student_no)
