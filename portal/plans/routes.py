@@ -31,6 +31,7 @@ from portal.plans.forms import (
     ReviewForm,
     answers_form_class,
     answers_from_form,
+    choice_list_html,
     form_data_from_answers,
     inventory_form_class,
 )
@@ -59,7 +60,7 @@ def _helpers():
     return dict(
         loc=services.localized, goal_status_labels=GOAL_STATUS_LABELS, owner_labels=OWNER_LABELS,
         section_labels=SECTION_LABELS, kind_labels=KIND_LABELS, questionnaire_status_labels=QUESTIONNAIRE_STATUS_LABELS,
-        channel_labels=CHANNEL_LABELS,
+        channel_labels=CHANNEL_LABELS, choice_list=choice_list_html,
     )
 
 
