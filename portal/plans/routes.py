@@ -119,13 +119,16 @@ def _field_errors(form, error: services.PlansError, prefix: str = "") -> None:
 def _my_plan_context(student: Student) -> dict:
     plan = services.get_plan(student.id)
     round_ = services.current_round()
-    response = services.get_response(student.id, round_.id) if round_ else None
+    responses = services.responses_of(student.id)
+    # the current round's response is among the student's responses: no query of its own
+    response = next((r for r in responses if r.round_id == round_.id), None) if round_ else None
     goals = [g for g in plan.goals if g.status in (GoalStatus.OPEN, GoalStatus.DONE)] if plan else []
     return dict(
         student=student, plan=plan, goals=goals, round=round_, response=response,
-        past_responses=[r for r in services.responses_of(student.id) if r.status == ResponseStatus.SUBMITTED],
+        past_responses=[r for r in responses if r.status == ResponseStatus.SUBMITTED],
         interest=services.latest_interest(student.id),
-        application=subsidy.application_of(student.id),
+        # the page shows the application's step, not its history
+        application=subsidy.application_of(student.id, with_steps=False),
         button_form=EmptyForm(formdata=None), today=services.today(), staff=False,
         step_labels=subsidy.STEP_LABELS,
     )

@@ -246,14 +246,14 @@ def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None, 
 
 # --- applications --------------------------------------------------------------------------
 
-def application_of(student_id: int, year: int | None = None) -> SubsidyApplication | None:
+def application_of(student_id: int, year: int | None = None, *, with_steps: bool = True) -> SubsidyApplication | None:
+    """The student's latest application (of that year); with_steps=False when only its status is shown."""
     stmt = select(SubsidyApplication).where(SubsidyApplication.student_id == student_id)
     if year is not None:
         stmt = stmt.where(SubsidyApplication.year == year)
-    return db.session.scalar(
-        stmt.options(selectinload(SubsidyApplication.steps).joinedload(SubsidyStep.by))
-        .order_by(SubsidyApplication.year.desc()).limit(1)
-    )
+    if with_steps:
+        stmt = stmt.options(selectinload(SubsidyApplication.steps).joinedload(SubsidyStep.by))
+    return db.session.scalar(stmt.order_by(SubsidyApplication.year.desc()).limit(1))
 
 
 def apply(student: Student, *, actor, province: str, category: str | None = None,
