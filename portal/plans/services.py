@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import get_locale
 from sqlalchemy import Date, Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import notifications, settings
 from portal.accounts.models import User
