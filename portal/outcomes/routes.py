@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from portal import clock, policy
 from portal.accounts.forms import EmptyForm
@@ -277,7 +277,11 @@ def destinations():
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else season_year()
     form.year.data = year
-    stmt = select(Student).options(joinedload(Student.user)).where(Student.graduation_year == year)
+    # only the columns the list shows: a student row's JSON columns cost more to load than the rest
+    stmt = select(Student).options(
+        load_only(Student.id, Student.user_id, Student.student_no, Student.college, Student.major),
+        joinedload(Student.user).load_only(User.id, User.display_name),
+    ).where(Student.graduation_year == year)
     stmt = _scope_students(stmt)
     if status == 200:
         if form.college.data:
@@ -299,14 +303,14 @@ def destinations():
             stmt = stmt.where(or_(Student.student_no == term, Student.user.has(User.display_name.contains(term))))
     # by id: the class index already holds that order, so no sort of the whole class
     page = paginate(stmt.order_by(Student.id), per_page=50)
-    current = {d.student_id: d for d in db.session.scalars(select(Destination).where(
-        Destination.student_id.in_([s.id for s in page.items]), Destination.is_current == True))}  # noqa: E712
+    current = {d.student_id: d for d in db.session.scalars(select(Destination).options(
+        load_only(Destination.id, Destination.student_id, Destination.category, Destination.employer,
+                  Destination.decided_on, Destination.verified),
+    ).where(Destination.student_id.in_([s.id for s in page.items]), Destination.is_current == True))}  # noqa: E712
     scope = Scope(years=(year,), mentor_id=current_user.id if current_user.role == Role.MENTOR else None)
     totals = _class_totals(scope)
     return render("outcomes/destinations.html", "outcomes/_destination_rows.html", status=status, form=form,
-                  page=page, current=current, year=year, totals=totals, colleges=_colleges(),
-                  student_href=url_for("outcomes.student_destination", student_id=PLACEHOLDER),
-                  verify_href=url_for("outcomes.verify_destination", destination_id=PLACEHOLDER), **labels())
+                  page=page, current=current, year=year, totals=totals, colleges=_colleges(), **labels())
 
 
 # --- follow-ups after graduation --------------------------------------------------------------------

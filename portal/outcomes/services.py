@@ -412,11 +412,13 @@ def _interventions_received(student_id: int) -> list[Measure]:
 def _interventions_load(ids: list[int]) -> dict[int, Measure]:
     if not ids:
         return {}
+    # the columns a measure names, not whole interventions (their notes can be long)
     rows = db.session.execute(
-        select(Intervention, User.display_name).outerjoin(User, User.id == Intervention.author_id)
+        select(Intervention.id, Intervention.student_id, Intervention.type, Intervention.occurred_at, User.display_name)
+        .outerjoin(User, User.id == Intervention.author_id)
         .where(Intervention.id.in_(ids))
     )
-    return {row.id: _intervention_measure(row, author) for row, author in rows}
+    return {row.id: _intervention_measure(row, row.display_name) for row in rows}
 
 
 def _interventions_summary(students: Select | None) -> list[tuple[str, str, int, float, int]]:
@@ -498,7 +500,11 @@ def feedback_summary(viewer, *, students: Select | None = None) -> list[tuple[st
 
 
 def feedback_query(viewer, *, measure_type: str | None = None, rating: int | None = None) -> Select:
-    stmt = select(Feedback).options(joinedload(Feedback.student).joinedload(Student.user))
+    # the list shows the student's name only: load no more of the student and the user
+    stmt = select(Feedback).options(
+        joinedload(Feedback.student).load_only(Student.id, Student.user_id)
+        .joinedload(Student.user).load_only(User.id, User.display_name)
+    )
     scope = feedback_scope(viewer)
     if scope is not None:
         stmt = stmt.where(Feedback.student_id.in_(scope))

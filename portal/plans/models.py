@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
-from portal.students.models import Student
+from portal.students.models import HardshipClaim, Student
 
 # --- intake questionnaire ------------------------------------------------------------------
 
@@ -377,3 +377,11 @@ class HelpGiven(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recorded_by: Mapped[User | None] = relationship()
+
+
+# The ledger ("a verified claim") and subsidy eligibility ("a verified claim in these categories")
+# are this feature's questions about the students' claims table: the plan and subsidy lists count
+# them from this index alone, without reading the claims or the students.
+Index("ix_hardship_claims_status_student", HardshipClaim.status, HardshipClaim.student_id, HardshipClaim.category)
+# The subsidy list shows one graduating class in student-number order: this walks it a page at a time.
+Index("ix_students_graduation_year_student_no", Student.graduation_year, Student.student_no)

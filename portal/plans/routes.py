@@ -31,6 +31,7 @@ from portal.plans.forms import (
     ReviewForm,
     answers_form_class,
     answers_from_form,
+    choice_list_html,
     form_data_from_answers,
     inventory_form_class,
 )
@@ -59,8 +60,11 @@ def _helpers():
     return dict(
         loc=services.localized, goal_status_labels=GOAL_STATUS_LABELS, owner_labels=OWNER_LABELS,
         section_labels=SECTION_LABELS, kind_labels=KIND_LABELS, questionnaire_status_labels=QUESTIONNAIRE_STATUS_LABELS,
-        channel_labels=CHANNEL_LABELS,
+        channel_labels=CHANNEL_LABELS, choice_list=choice_list_html,
     )
+
+
+NO_GOALS = (0, 0, 0, 0)
 
 
 # --- loaders ----------------------------------------------------------------------------
@@ -115,13 +119,16 @@ def _field_errors(form, error: services.PlansError, prefix: str = "") -> None:
 def _my_plan_context(student: Student) -> dict:
     plan = services.get_plan(student.id)
     round_ = services.current_round()
-    response = services.get_response(student.id, round_.id) if round_ else None
+    responses = services.responses_of(student.id)
+    # the current round's response is among the student's responses: no query of its own
+    response = next((r for r in responses if r.round_id == round_.id), None) if round_ else None
     goals = [g for g in plan.goals if g.status in (GoalStatus.OPEN, GoalStatus.DONE)] if plan else []
     return dict(
         student=student, plan=plan, goals=goals, round=round_, response=response,
-        past_responses=[r for r in services.responses_of(student.id) if r.status == ResponseStatus.SUBMITTED],
+        past_responses=[r for r in responses if r.status == ResponseStatus.SUBMITTED],
         interest=services.latest_interest(student.id),
-        application=subsidy.application_of(student.id),
+        # the page shows the application's step, not its history
+        application=subsidy.application_of(student.id, with_steps=False),
         button_form=EmptyForm(formdata=None), today=services.today(), staff=False,
         step_labels=subsidy.STEP_LABELS,
     )
@@ -315,13 +322,18 @@ def index():
         abort(400)
     rows, count = services.plan_list(current_user, show=form.show.data or "", q=form.q.data)
     page = paginate_rows(rows, count=count, per_page=50)
-    ids = [row[0].id for row in page.items]
+    ids = [row.id for row in page.items]
     round_ = services.current_round()
+    progress = services.goal_counts([row.plan_id for row in page.items if row.plan_id is not None])
+    answered = services.response_status(ids, round_.id if round_ else None)
+    codes = services.latest_codes(ids)
+    # each row with its goal counts, questionnaire status and interest code: the template unpacks
+    # them instead of making three lookups per row
+    rows = [(row, progress.get(row.plan_id, NO_GOALS), answered.get(row.id), codes.get(row.id, ""))
+            for row in page.items]
     return render(
-        "plans/index.html", "plans/_plan_rows.html", form=form, page=page, round=round_,
-        progress=services.goal_counts([row[2].id for row in page.items if row[2] is not None]),
-        answered=services.response_status(ids, round_.id if round_ else None),
-        codes=services.latest_codes(ids), today=services.today(),
+        "plans/index.html", "plans/_plan_rows.html", form=form, page=page, rows=rows, round=round_,
+        today=services.today(),
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import get_locale
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import Date, Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -93,6 +94,19 @@ def ledger_ids():
 def in_ledger(student_id_column):
     """SQL condition: the student is in the ledger."""
     return student_id_column.in_(ledger_ids())
+
+
+def in_ledger_row(student_id_column):
+    """SQL condition tested row by row (EXISTS): for lists that walk students in index order and stop
+    after a page, where building the whole ledger set first would cost more."""
+    return exists(ledger_ids().where(HardshipClaim.student_id == student_id_column))
+
+
+def ledger_count(*id_filters) -> Select:
+    """Counts the ledger's students meeting conditions on their id, from the claims alone."""
+    return ledger_ids().with_only_columns(func.count(HardshipClaim.student_id.distinct())).where(
+        *(f(HardshipClaim.student_id) for f in id_filters)
+    )
 
 
 def is_in_ledger(student: Student | int) -> bool:
@@ -370,14 +384,20 @@ def rounds_started(on: date | None = None) -> list[QuestionnaireRound]:
     ))
 
 
-def current_round(on: date | None = None) -> QuestionnaireRound | None:
-    """The open round that opened last; students answer it."""
-    on = on or today()
-    return db.session.scalar(
+@cache
+def _current_round_stmt():
+    # built once: most plan pages ask for it
+    on = bindparam("on", type_=Date)
+    return (
         select(QuestionnaireRound)
         .where(QuestionnaireRound.opens_on <= on, QuestionnaireRound.closes_on >= on)
         .order_by(QuestionnaireRound.opens_on.desc(), QuestionnaireRound.id.desc()).limit(1)
     )
+
+
+def current_round(on: date | None = None) -> QuestionnaireRound | None:
+    """The open round that opened last; students answer it."""
+    return db.session.scalar(_current_round_stmt(), {"on": on or today()})
 
 
 # --- answers ----------------------------------------------------------------------------
@@ -585,17 +605,22 @@ def latest_interest(student_id: int) -> InterestResult | None:
     )
 
 
+@cache
+def _latest_codes_stmt():
+    # built once: constructing a statement costs more than running it on a page of 50 ids
+    ids = bindparam("ids", expanding=True)
+    newest = (
+        select(InterestResult.student_id, func.max(InterestResult.id).label("id"))
+        .where(InterestResult.student_id.in_(ids)).group_by(InterestResult.student_id).subquery()
+    )
+    return select(InterestResult.student_id, InterestResult.code).join(newest, newest.c.id == InterestResult.id)
+
+
 def latest_codes(student_ids: list[int]) -> dict[int, str]:
     """The latest interest code of each student, in one query."""
     if not student_ids:
         return {}
-    newest = (
-        select(InterestResult.student_id, func.max(InterestResult.id).label("id"))
-        .where(InterestResult.student_id.in_(student_ids)).group_by(InterestResult.student_id).subquery()
-    )
-    return dict(db.session.execute(
-        select(InterestResult.student_id, InterestResult.code).join(newest, newest.c.id == InterestResult.id)
-    ).all())
+    return dict(db.session.execute(_latest_codes_stmt(), {"ids": student_ids}).all())
 
 
 # --- support plans ----------------------------------------------------------------------
@@ -801,71 +826,91 @@ def plan_progress(student_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     return {student_id: (int(open_count), int(overdue)) for student_id, open_count, overdue in rows}
 
 
-def goal_counts(plan_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per plan on a page: open, overdue, done and suggested goals, in one query."""
-    if not plan_ids:
-        return {}
-    on = today()
+@cache
+def _goal_counts_stmt():
+    # built once (see _latest_codes_stmt)
     is_open_goal = PlanGoal.status == GoalStatus.OPEN
-    rows = db.session.execute(
+    return (
         select(
             PlanGoal.plan_id,
             func.count(case((is_open_goal, 1))),
-            func.count(case((and_(is_open_goal, PlanGoal.due_on < on), 1))),
+            func.count(case((and_(is_open_goal, PlanGoal.due_on < bindparam("on", type_=Date)), 1))),
             func.count(case((PlanGoal.status == GoalStatus.DONE, 1))),
             func.count(case((PlanGoal.status == GoalStatus.SUGGESTED, 1))),
         )
-        .where(PlanGoal.plan_id.in_(plan_ids))
+        .where(PlanGoal.plan_id.in_(bindparam("ids", expanding=True)))
         .group_by(PlanGoal.plan_id)
-    ).all()
-    return {plan_id: dict(open=o, overdue=od, done=d, suggested=sg) for plan_id, o, od, d, sg in rows}
+    )
+
+
+def goal_counts(plan_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """Per plan on a page: (open, overdue, done, suggested) goals, in one query; plans without goals are left out."""
+    if not plan_ids:
+        return {}
+    rows = db.session.execute(_goal_counts_stmt(), {"ids": plan_ids, "on": today()}).all()
+    return {plan_id: (o, od, d, sg) for plan_id, o, od, d, sg in rows}
 
 
 def plan_list(viewer, *, show: str = "", q: str | None = None):
     """Students in the ledger with their plans, for the plans list: a mentor's caseload, or everyone for admins.
 
     show: "" all, "due" review due, "overdue" with overdue goals, "none" without a plan.
-    Returns (rows, count): rows give (Student, User, SupportPlan|None) in student-number order (review
-    date for "due"); count counts them without the joins the rows need.
+    Returns (rows, count): rows give (id, student_no, major, display_name, plan_id, review_on) — plan_id
+    None without a plan — in student-number order (review date for "due"); count counts them without
+    the joins the rows need.
     """
     from portal.students.services import caseload_student_ids
 
-    # IN (subquery) rather than EXISTS per row: both databases build the set once (20,000 students)
+    # Every filter but q is on the student id alone, so the count runs over the ledger's verified
+    # claims and never reads the students table. The rows test the ledger per student (EXISTS): a
+    # page walks the student-number index and stops after 50 rows instead of joining and sorting
+    # the whole ledger first.
     on = today()
-    where = [in_ledger(Student.id)]
+    id_filters = []
     if viewer.role != "admin":
-        where.append(Student.id.in_(caseload_student_ids(viewer)))
+        id_filters.append(lambda column: column.in_(caseload_student_ids(viewer)))
     if show == "due":
-        where.append(Student.id.in_(select(SupportPlan.student_id).where(SupportPlan.review_on <= on)))
+        id_filters.append(lambda column: column.in_(select(SupportPlan.student_id).where(SupportPlan.review_on <= on)))
     elif show == "overdue":
-        where.append(Student.id.in_(
+        id_filters.append(lambda column: column.in_(
             select(SupportPlan.student_id).join(PlanGoal, PlanGoal.plan_id == SupportPlan.id)
             .where(PlanGoal.status == GoalStatus.OPEN, PlanGoal.due_on < on)
         ))
     elif show == "none":
-        where.append(Student.id.not_in(select(SupportPlan.student_id)))
-    count = select(func.count(Student.id))
+        id_filters.append(lambda column: column.not_in(select(SupportPlan.student_id)))
+    where = [*(f(Student.id) for f in id_filters)]
     if q:
         like = f"%{q.strip()}%"
         where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like), Student.major.ilike(like)))
-        count = count.join(User, User.id == Student.user_id)
+        count = select(func.count(Student.id)).join(User, User.id == Student.user_id).where(in_ledger(Student.id), *where)
+    else:
+        count = ledger_count(*id_filters)
+    where.append(in_ledger_row(Student.id))
+    # only the columns the list shows, as plain rows: no ORM objects to build for 150 entities a page
     rows = (
-        select(Student, User, SupportPlan)
+        select(Student.id, Student.student_no, Student.major, User.display_name,
+               SupportPlan.id.label("plan_id"), SupportPlan.review_on)
         .join(User, User.id == Student.user_id)
         .outerjoin(SupportPlan, SupportPlan.student_id == Student.id)
         .where(*where)
     )
     rows = rows.order_by(SupportPlan.review_on, Student.student_no) if show == "due" else rows.order_by(Student.student_no)
-    return rows, count.where(*where)
+    return rows, count
+
+
+@cache
+def _response_status_stmt():
+    # built once (see _latest_codes_stmt)
+    return select(QuestionnaireResponse.student_id, QuestionnaireResponse.status).where(
+        QuestionnaireResponse.round_id == bindparam("round_id"),
+        QuestionnaireResponse.student_id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 def response_status(student_ids: list[int], round_id: int | None) -> dict[int, str]:
     if not student_ids or round_id is None:
         return {}
-    return dict(db.session.execute(
-        select(QuestionnaireResponse.student_id, QuestionnaireResponse.status)
-        .where(QuestionnaireResponse.round_id == round_id, QuestionnaireResponse.student_id.in_(student_ids))
-    ).all())
+    return dict(db.session.execute(_response_status_stmt(), {"ids": student_ids, "round_id": round_id}).all())
 
 
 # --- suggestions from the rule table ---------------------------------------------------------

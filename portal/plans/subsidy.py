@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from functools import cache
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select, union, update
+from sqlalchemy import bindparam, false, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -143,6 +144,17 @@ def save_settings(*, categories: list[str], default_amount_value: Decimal, amoun
 
 # --- eligibility ---------------------------------------------------------------------------
 
+@cache
+def _basis_stmts():
+    # built once: a list page asks for the bases of its 50 rows on every request
+    ids = bindparam("ids", expanding=True)
+    claims = select(HardshipClaim.student_id, HardshipClaim.category).where(
+        HardshipClaim.student_id.in_(ids), HardshipClaim.status == ClaimStatus.VERIFIED,
+        HardshipClaim.category.in_(bindparam("categories", expanding=True)),
+    )
+    return claims, select(StudentLoan.student_id).where(StudentLoan.student_id.in_(ids))
+
+
 def eligibility_basis(student_ids: list[int], categories: list[str] | None = None) -> dict[int, list[str]]:
     """Each student's eligible bases, in the order of the settings (two queries)."""
     categories = eligible_categories() if categories is None else categories
@@ -150,16 +162,12 @@ def eligibility_basis(student_ids: list[int], categories: list[str] | None = Non
     if not student_ids:
         return basis
     hardship = [c for c in categories if c != STUDENT_LOAN]
+    claims, loans = _basis_stmts()
     if hardship:
-        for sid, category in db.session.execute(
-            select(HardshipClaim.student_id, HardshipClaim.category).where(
-                HardshipClaim.student_id.in_(student_ids), HardshipClaim.status == ClaimStatus.VERIFIED,
-                HardshipClaim.category.in_(hardship),
-            )
-        ):
+        for sid, category in db.session.execute(claims, {"ids": student_ids, "categories": hardship}):
             basis[sid].append(category)
     if STUDENT_LOAN in categories:
-        for sid in db.session.scalars(select(StudentLoan.student_id).where(StudentLoan.student_id.in_(student_ids))):
+        for sid in db.session.scalars(loans, {"ids": student_ids}):
             basis[sid].append(STUDENT_LOAN)
     order = {c: i for i, c in enumerate(categories)}
     for sid in basis:
@@ -181,15 +189,32 @@ def eligible_ids(categories: list[str]):
     return parts[0] if len(parts) == 1 else union(*parts)
 
 
-def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None):
+def eligible_row(categories: list[str], student_id_column):
+    """SQL condition tested row by row (EXISTS): the student has an eligible basis. For lists that walk
+    students in student-number order and stop after a page."""
+    hardship = [c for c in categories if c != STUDENT_LOAN]
+    parts = []
+    if hardship:
+        # naming the column (not SELECT *) lets SQLite answer from the index alone
+        parts.append(select(HardshipClaim.student_id).where(
+            HardshipClaim.student_id == student_id_column, HardshipClaim.status == ClaimStatus.VERIFIED,
+            HardshipClaim.category.in_(hardship)).exists())
+    if STUDENT_LOAN in categories:
+        parts.append(select(StudentLoan.student_id).where(StudentLoan.student_id == student_id_column).exists())
+    return or_(*parts) if parts else false()
+
+
+def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None, categories: list[str] | None = None):
     """Graduating students eligible for the subsidy with their application (if any) of that year.
 
     status: "" all, "none" not applied, or an application status. Mentors see their caseload.
-    Returns (rows, count): rows give (Student, User, SubsidyApplication | None) in student-number order.
+    Returns (rows, count): rows give (id, student_no, college, major, display_name, application_id, status,
+    amount) — the last three None without an application — in student-number order.
     """
     from portal.students.services import caseload_student_ids
 
-    where = [Student.graduation_year == year, Student.id.in_(eligible_ids(eligible_categories()))]
+    categories = eligible_categories() if categories is None else categories
+    where = []
     if viewer.role != "admin":
         where.append(Student.id.in_(caseload_student_ids(viewer)))
     applied = select(SubsidyApplication.student_id).where(SubsidyApplication.year == year)
@@ -197,31 +222,38 @@ def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None):
         where.append(Student.id.not_in(applied))
     elif status:
         where.append(Student.id.in_(applied.where(SubsidyApplication.status == status)))
-    count = select(func.count(Student.id))
     if q:
         like = f"%{q.strip()}%"
         where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like)))
+    # The count builds the eligible set once and checks the year in the graduation-year index.
+    count = select(func.count(Student.id)).where(
+        Student.graduation_year == year, Student.id.in_(eligible_ids(categories)), *where)
+    if q:
         count = count.join(User, User.id == Student.user_id)
+    # The rows walk the class in student-number order (index on graduation_year, student_no), test
+    # eligibility per student (EXISTS, index probes only) and stop after a page.
+    # only the columns the list shows, as plain rows (no ORM objects)
     rows = (
-        select(Student, User, SubsidyApplication)
+        select(Student.id, Student.student_no, Student.college, Student.major, User.display_name,
+               SubsidyApplication.id.label("application_id"), SubsidyApplication.status, SubsidyApplication.amount)
         .join(User, User.id == Student.user_id)
         .outerjoin(SubsidyApplication, (SubsidyApplication.student_id == Student.id) & (SubsidyApplication.year == year))
-        .where(*where)
+        .where(eligible_row(categories, Student.id), Student.graduation_year == year, *where)
         .order_by(Student.student_no)
     )
-    return rows, count.where(*where)
+    return rows, count
 
 
 # --- applications --------------------------------------------------------------------------
 
-def application_of(student_id: int, year: int | None = None) -> SubsidyApplication | None:
+def application_of(student_id: int, year: int | None = None, *, with_steps: bool = True) -> SubsidyApplication | None:
+    """The student's latest application (of that year); with_steps=False when only its status is shown."""
     stmt = select(SubsidyApplication).where(SubsidyApplication.student_id == student_id)
     if year is not None:
         stmt = stmt.where(SubsidyApplication.year == year)
-    return db.session.scalar(
-        stmt.options(selectinload(SubsidyApplication.steps).joinedload(SubsidyStep.by))
-        .order_by(SubsidyApplication.year.desc()).limit(1)
-    )
+    if with_steps:
+        stmt = stmt.options(selectinload(SubsidyApplication.steps).joinedload(SubsidyStep.by))
+    return db.session.scalar(stmt.order_by(SubsidyApplication.year.desc()).limit(1))
 
 
 def apply(student: Student, *, actor, province: str, category: str | None = None,

@@ -57,12 +57,16 @@ def subsidy_index():
     if not form.validate():
         abort(400)
     year = form.year.data or subsidy.graduating_year()
-    rows, count = subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data)
+    categories = subsidy.eligible_categories()
+    rows, count = subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data,
+                                        categories=categories)
     page = paginate_rows(rows, count=count, per_page=50)
-    ids = [row[0].id for row in page.items]
+    ids = [row.id for row in page.items]
     response = render(
         "plans/subsidy_index.html", "plans/_subsidy_rows.html", form=form, page=page, year=year,
-        basis=subsidy.eligibility_basis(ids), category_labels=subsidy.CATEGORY_LABELS, step_labels=subsidy.STEP_LABELS,
+        # labels translated once per page, not once per row
+        basis=subsidy.eligibility_basis(ids, categories), category_labels={k: str(v) for k, v in subsidy.CATEGORY_LABELS.items()},
+        step_labels={k: str(v) for k, v in subsidy.STEP_LABELS.items()},
         export_form=ExportForm(formdata=None, year=year), can_manage=policy.may(current_user, "subsidy.manage"),
     )
     # the list shows hardship categories: the view is audited (after rendering, so the rows stay loaded)

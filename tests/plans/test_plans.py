@@ -335,3 +335,23 @@ def test_cli_adds_the_default_questionnaire_and_starts_missing_plans(app, runner
     assert "0 plans started" in runner.invoke(args=["plans", "create-plans"]).output
     with app.app_context():
         assert list(db.session.scalars(select(SupportPlan.student_id))) == [ledger_student.id]
+
+
+def test_plan_list_counts_each_ledger_student_once_whatever_the_filter(app, client_as, users, make_student, ledger_student):
+    # the count is taken from the claims, not from the rows: a student with two verified claims
+    # is one student, a pending claim alone does not put a student in the ledger
+    twice = make_student(display_name="两项认定同学")
+    put_in_ledger(app, twice, mentor=users["mentor"])
+    put_in_ledger(app, twice, category="disabled")
+    pending = make_student(display_name="待认定同学")
+    put_in_ledger(app, pending, status="pending", mentor=users["mentor"])
+    _plan_with_goals(app, twice, users["mentor"], [("a", "student", "open", -1)])
+    for role in ("mentor", "admin"):
+        client = client_as(role)
+        for show, expected in (("", 2), ("overdue", 1), ("none", 1), ("due", 0)):
+            body = client.get(f"/plans/?show={show}", headers=EN).get_data(as_text=True)
+            rows = body.count('data-testid="plan-row"')
+            assert rows == expected and f"{expected} student" in body, (role, show)
+            assert "待认定同学" not in body
+        found = client.get("/plans/?q=两项", headers=EN).get_data(as_text=True)
+        assert found.count('data-testid="plan-row"') == 1 and "1 student" in found

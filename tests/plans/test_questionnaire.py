@@ -291,3 +291,27 @@ def test_admin_list_pages_use_a_fixed_number_of_queries(app, client_as, count_qu
             db.session.add(PlanRule(name_zh="x", name_en="x", operator="interest_missing", goal_zh="g", goal_en="g"))
         db.session.commit()
     assert (measure("/plans/admin/"), measure("/plans/admin/rules")) == few
+
+
+def test_choice_lists_are_written_as_wtforms_writes_them(app):
+    # the questionnaire writes its radio and checkbox lists without WTForms' per-option subfields;
+    # a reader (and the browser tests) must not see the difference
+    from werkzeug.datastructures import MultiDict
+
+    from portal.plans.forms import answers_form_class, choice_list_html
+
+    with app.test_request_context():
+        questionnaire, _ = services.ensure_default_questionnaire()
+        questions = [q for q in questionnaire.questions if q.kind != "text"]
+        form_class = answers_form_class(questions, "zh")
+        multiple = next(q for q in questions if q.kind == "multiple")
+        single = next(q for q in questions if q.kind == "single")
+        scale = next(q for q in questions if q.kind == "scale")
+        chosen = MultiDict([(f"q_{multiple.key}", multiple.options[0]["key"]), (f"q_{multiple.key}", multiple.options[-1]["key"]),
+                            (f"q_{single.key}", single.options[1]["key"]), (f"q_{scale.key}", "3")])
+        for form in (form_class(formdata=None), form_class(formdata=chosen)):
+            for question in questions:
+                field = form[f"q_{question.key}"]
+                for css in ("choices", "inline-choices"):
+                    assert choice_list_html(field, css) == field(class_=css)
+        assert "checked" in choice_list_html(form[f"q_{single.key}"], "choices")

@@ -42,12 +42,12 @@ def test_eligibility_follows_the_configured_categories_and_loans(app, users, mak
         db.session.commit()
         year = subsidy.graduating_year()
         rows, count = subsidy.eligible_list(users["admin"], year=year)
-        names = {row[1].display_name for row in db.session.execute(rows)}
+        names = {row.display_name for row in db.session.execute(rows)}
         assert names == {"低保同学", "助学贷款同学"} and db.session.scalar(count) == 2
         # the office adds family financial hardship and stops counting loans
         settings.put("plans.subsidy_categories", ["low_income_guarantee", "financial_hardship"])
         db.session.commit()
-        names = {row[1].display_name for row in db.session.execute(subsidy.eligible_list(users["admin"], year=year)[0])}
+        names = {row.display_name for row in db.session.execute(subsidy.eligible_list(users["admin"], year=year)[0])}
         assert names == {"低保同学", "一般困难同学"}
 
 
