@@ -318,6 +318,9 @@ def host_home():
         .options(joinedload(Booking.slot), joinedload(Booking.student).joinedload(Student.user))
         .where(Slot.host_id == current_user.id, Slot.starts_at <= now,
                Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
+               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
+               # SQLite then finds each slot's booking by that index instead of scanning all bookings
+               Booking.status != BookingStatus.CANCELLED,
                ~Booking.outcome.has())
         .order_by(Slot.starts_at.desc()).limit(50)
     ).all()
@@ -330,7 +333,24 @@ def host_home():
         "appointments/host.html", page=page, to_close=to_close, no_shows=no_shows, is_mentor=is_mentor,
         caseload_no_shows=caseload_no_shows, now=now,
         withdraw_form=WithdrawForm(formdata=None), kinds=services.host_kinds(current_user),
+        host_labels=_host_labels(),
     )
+
+
+def _host_labels() -> dict:
+    """The host's slot rows' labels, translated once per page rather than once per row. Markup, as
+    the templates' own _() and the lazy kind labels are: a translation is written out as it is."""
+    return {
+        "kinds": {kind: Markup(label) for kind, label in KIND_LABELS.items()},
+        "minutes": Markup(_("%(num)d min")),
+        "weekly": Markup(_("weekly")),
+        "online_link": Markup(_("Online meeting link")),
+        "missed": Markup(_("Missed appointments")),
+        "open": Markup(_("open")),
+        "withdraw": Markup(_("Withdraw")),
+        "withdraw_series": Markup(_("Withdraw the open slots of this series")),
+        "details": Markup(_("Details or cancel")),
+    }
 
 
 @bp.route("/host/slots/new", methods=["GET", "POST"])
