@@ -435,7 +435,7 @@ def manage():
     figures = services.figures_of([gs.id for gs in page.items])
     return render("sessions/manage.html", "sessions/_manage_rows.html", form=form, page=page, figures=figures,
                   proposals=services.pending_proposals(), now=utcnow(), phase=services.phase,
-                  button_form=EmptyForm(formdata=None), **_labels())
+                  button_form=EmptyForm(formdata=None), list_labels=_list_labels(), **_labels())
 
 
 @bp.post("/<int:session_id>/approve")
