@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
@@ -137,6 +137,10 @@ def slots():
         kind=form.kind.data or None,
         host_id=int(form.host.data) if form.host.data else None,
         day=form.day.data,
+    ).options(
+        # the columns the list shows: whole slot and user rows cost the ORM about as much as the query
+        load_only(Slot.id, Slot.host_id, Slot.kind, Slot.starts_at, Slot.ends_at, Slot.location, Slot.online_link),
+        joinedload(Slot.host).load_only(User.display_name),
     )
     page = paginate(stmt, per_page=SLOTS_PER_PAGE)
     pause = None
