@@ -312,7 +312,8 @@ def host_home():
     now = utcnow()
     stmt = (
         select(Slot)
-        .options(selectinload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
+        # joined into the page's query, not a second one: a slot holds at most one active booking
+        .options(joinedload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
         .where(Slot.host_id == current_user.id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
         .order_by(Slot.starts_at)
     )
