@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
