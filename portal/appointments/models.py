@@ -65,7 +65,8 @@ class Slot(db.Model):
     __tablename__ = "appointment_slots"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_appointment_slots_open", "status", "starts_at"),  # the open-slot list, soonest first
+        # the open-slot list, soonest first; its count and its host filter read the index alone
+        Index("ix_appointment_slots_open", "status", "starts_at", "bookable_until", "host_id"),
         Index("ix_appointment_slots_host_time", "host_id", "starts_at"),
         Index("ix_appointment_slots_series", "series_key"),
     )

@@ -12,8 +12,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
@@ -127,14 +128,19 @@ def slots():
     policy.require("appointments.browse")
     form = SlotFilterForm(request.args)
     form.kind.choices = kind_choices(list(AppointmentKind), blank=_("All kinds"))
-    hosts = services.hosts_with_open_slots()
-    form.host.choices = choices([("", _("All hosts"))] + [(str(host_id), name) for host_id, name in hosts])
+    hosts = [("", _("All hosts"))] + [(str(host_id), name) for host_id, name in services.hosts_with_open_slots()]
+    # the form checks the one host asked for; the few hundred options are written out once, below
+    form.host.choices = choices([pair for pair in hosts if pair[0] in ("", form.host.data)])
     if not form.validate():
         abort(400)
     stmt = services.open_slots_stmt(
         kind=form.kind.data or None,
         host_id=int(form.host.data) if form.host.data else None,
         day=form.day.data,
+    ).options(
+        # the columns the list shows: whole slot and user rows cost the ORM about as much as the query
+        load_only(Slot.id, Slot.host_id, Slot.kind, Slot.starts_at, Slot.ends_at, Slot.location, Slot.online_link),
+        joinedload(Slot.host).load_only(User.display_name),
     )
     page = paginate(stmt, per_page=SLOTS_PER_PAGE)
     pause = None
@@ -142,7 +148,16 @@ def slots():
         student = student_of_user(current_user)
         pause = services.booking_pause(student) if student is not None else None
     return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
-                  kind_names=_kind_names(), row_labels=_row_labels())
+                  kind_names=_kind_names(), row_labels=_row_labels(), host_options=_options(hosts, form.host.data))
+
+
+def _options(pairs, selected) -> Markup:
+    """A select's options as plain markup (a Jinja loop over a few hundred hosts costs milliseconds)."""
+    selected = selected or ""
+    return Markup("".join(
+        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+        for value, label in pairs
+    ))
 
 
 def _kind_names() -> dict[str, str]:
@@ -297,7 +312,8 @@ def host_home():
     now = utcnow()
     stmt = (
         select(Slot)
-        .options(selectinload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
+        # joined into the page's query, not a second one: a slot holds at most one active booking
+        .options(joinedload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
         .where(Slot.host_id == current_user.id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
         .order_by(Slot.starts_at)
     )
@@ -307,6 +323,9 @@ def host_home():
         .options(joinedload(Booking.slot), joinedload(Booking.student).joinedload(Student.user))
         .where(Slot.host_id == current_user.id, Slot.starts_at <= now,
                Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
+               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
+               # SQLite then finds each slot's booking by that index instead of scanning all bookings
+               Booking.status != BookingStatus.CANCELLED,
                ~Booking.outcome.has())
         .order_by(Slot.starts_at.desc()).limit(50)
     ).all()
@@ -319,7 +338,24 @@ def host_home():
         "appointments/host.html", page=page, to_close=to_close, no_shows=no_shows, is_mentor=is_mentor,
         caseload_no_shows=caseload_no_shows, now=now,
         withdraw_form=WithdrawForm(formdata=None), kinds=services.host_kinds(current_user),
+        host_labels=_host_labels(),
     )
+
+
+def _host_labels() -> dict:
+    """The host's slot rows' labels, translated once per page rather than once per row. Markup, as
+    the templates' own _() and the lazy kind labels are: a translation is written out as it is."""
+    return {
+        "kinds": {kind: Markup(label) for kind, label in KIND_LABELS.items()},
+        "minutes": Markup(_("%(num)d min")),
+        "weekly": Markup(_("weekly")),
+        "online_link": Markup(_("Online meeting link")),
+        "missed": Markup(_("Missed appointments")),
+        "open": Markup(_("open")),
+        "withdraw": Markup(_("Withdraw")),
+        "withdraw_series": Markup(_("Withdraw the open slots of this series")),
+        "details": Markup(_("Details or cancel")),
+    }
 
 
 @bp.route("/host/slots/new", methods=["GET", "POST"])

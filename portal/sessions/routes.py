@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -108,7 +109,17 @@ def index():
     )
     places = services.places_of(student, [gs.id for gs in page.items]) if student is not None else {}
     return render("sessions/index.html", "sessions/_list.html", form=form, page=page, places=places, now=now,
-                  phase=services.phase, **_labels())
+                  phase=services.phase, list_labels=_list_labels(), **_labels())
+
+
+def _list_labels() -> dict:
+    """The labels of list rows, translated once per page rather than once per row. Markup, as the
+    lazy labels and the templates' own _() are: a translation is written out as it is."""
+    return {
+        "kinds": {kind: Markup(label) for kind, label in KIND_LABELS.items()},
+        "phases": {stage: Markup(label) for stage, label in PHASE_LABELS.items()},
+        "taken": Markup(_("%(taken)d of %(capacity)d taken")),
+    }
 
 
 def _host_profile(gs: GroupSession):
@@ -424,7 +435,7 @@ def manage():
     figures = services.figures_of([gs.id for gs in page.items])
     return render("sessions/manage.html", "sessions/_manage_rows.html", form=form, page=page, figures=figures,
                   proposals=services.pending_proposals(), now=utcnow(), phase=services.phase,
-                  button_form=EmptyForm(formdata=None), **_labels())
+                  button_form=EmptyForm(formdata=None), list_labels=_list_labels(), **_labels())
 
 
 @bp.post("/<int:session_id>/approve")

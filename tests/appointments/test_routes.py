@@ -94,6 +94,21 @@ def test_a_bad_filter_is_a_clear_400(student_client):
     assert student_client.get("/appointments/?day=tomorrow").status_code == 400
 
 
+def test_the_host_filter_offers_every_host_with_open_slots_and_refuses_others(app, mentor, make_user,
+                                                                               student_client):
+    publish_one(app, mentor, hours_ahead=48)
+    alumni = make_user("alumni", display_name="赵校友")
+    publish_one(app, alumni, hours_ahead=72)
+    idle = make_user("mentor", display_name="钱老师")
+    body = student_client.get(f"/appointments/?host={alumni.id}", headers=EN).get_data(as_text=True)
+    options = body.split('<select id="host" name="host">')[1].split("</select>")[0]
+    assert options.startswith('<option value="">All hosts</option>')
+    assert f'<option value="{mentor.id}">王老师</option>' in options
+    assert f'<option value="{alumni.id}" selected>赵校友</option>' in options
+    assert "钱老师" not in options
+    assert student_client.get(f"/appointments/?host={idle.id}").status_code == 400
+
+
 def test_a_student_books_and_gets_a_calendar_file(app, mentor, student, student_client):
     slot_id = publish_one(app, mentor, online_link="https://meeting.tencent.com/dm/123")
     page = student_client.get(f"/appointments/slots/{slot_id}", headers=EN).get_data(as_text=True)
