@@ -4,7 +4,7 @@ The student's slot list counts the bookable slots and lists their hosts for the 
 visit; with these columns in the index both read the index alone, not every slot's row.
 
 Revision ID: b7c41e2a9f05
-Revises: db5fc0ef6b61
+Revises: 5e1a7c3b9d20
 Create Date: 2026-11-26 00:40:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7c41e2a9f05'
-down_revision = 'db5fc0ef6b61'
+down_revision = '5e1a7c3b9d20'
 branch_labels = None
 depends_on = None
 
