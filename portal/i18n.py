@@ -12,7 +12,6 @@ from flask_babel import (
     format_datetime,
     get_domain,
     get_locale,
-    get_timezone,
 )
 from flask_login import current_user
 
@@ -101,12 +100,26 @@ _ZONE_LABELS: dict[tuple[str, str], str] = {}
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(str(get_timezone()))
+    # select_timezone() always answers the office's zone; ZoneInfo keeps one instance per name
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _language() -> str:
+    """The reader's language, from the locale Babel already chose for this request when it has."""
+    ctx = _cv_app.get(None)
+    state = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
+    locale = state.__dict__.get("babel_locale") if state is not None else None
+    if locale is None:
+        locale = get_locale()
+    if locale is None:
+        return ""
+    # its parts, not str(locale): Babel builds that name anew on every call
+    return f"{locale.language}_{locale.script or ''}_{locale.territory or ''}"
 
 
 def zone_label() -> str:
     """The zone's name in the reader's language (中国标准时间 / China Standard Time), computed once."""
-    key = (str(get_locale()), str(get_timezone()))
+    key = (_language(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
     label = _ZONE_LABELS.get(key)
     if label is None:
         label = format_datetime(datetime(2026, 1, 15, 12, tzinfo=timezone.utc), "zzzz")

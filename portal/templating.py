@@ -1,7 +1,7 @@
 """Jinja filters and the values every template can use."""
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from flask_babel import get_locale
@@ -66,6 +66,9 @@ def csrf_input() -> Markup:
 def _unread(viewer) -> int:
     if viewer is None:
         return 0
+    known = g.get("unread_notifications")
+    if known is not None:  # read with the session at sign-in check
+        return known
     from portal.notifications.services import unread_count
 
     return unread_count(viewer.id)

@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
                 g.session_expired = True
             session.pop(SESSION_TOKEN_KEY, None)
             return None
+        g.unread_notifications = check.unread_notifications
         return check.user
 
     @login_manager.unauthorized_handler

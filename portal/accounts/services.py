@@ -75,21 +75,24 @@ def start_session(user: User, *, ip: str | None = None, user_agent: str | None =
 class SessionCheck:
     user: User | None
     expired: bool = False
+    unread_notifications: int | None = None
 
 
 def check_session(token: str | None, *, now: datetime | None = None) -> SessionCheck:
     """Resolve a cookie's token to its user, enforcing revocation, idle timeout and lifetime."""
     if not token:
         return SessionCheck(None)
+    from portal.notifications.services import unread_count_of
+
     now = now or utcnow()
     row = db.session.execute(
-        select(LoginSession, User)
+        select(LoginSession, User, unread_count_of(User.id))
         .join(User, LoginSession.user_id == User.id)
         .where(LoginSession.token_hash == LoginSession.hash_token(token))
     ).first()
     if row is None:
         return SessionCheck(None)
-    login_session, user = row
+    login_session, user, unread = row
     if login_session.revoked_at is not None or not user.active:
         return SessionCheck(None, expired=True)
     config = current_app.config
@@ -102,7 +105,7 @@ def check_session(token: str | None, *, now: datetime | None = None) -> SessionC
     if now - login_session.last_seen_at > LAST_SEEN_RESOLUTION:
         login_session.last_seen_at = now
         db.session.commit()
-    return SessionCheck(user)
+    return SessionCheck(user, unread_notifications=unread)
 
 
 def end_sessions(user: User, *, except_token: str | None = None) -> int:

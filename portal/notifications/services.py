@@ -1,6 +1,7 @@
 """Leaving notifications for users; each kind's text is registered by the feature that sends it."""
 from __future__ import annotations
 
+from flask import g, has_app_context
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
@@ -24,6 +25,8 @@ def notify(user_id: int, kind_key: str, *, link: str | None = None, dedupe_key: 
     if dedupe_key is not None and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
     notification = Notification(user_id=user_id, kind=kind_key, params=params, link=link, dedupe_key=dedupe_key)
+    if has_app_context():
+        g.pop("unread_notifications", None)  # the reader's own badge may have changed
     db.session.add(notification)
     return notification
 
@@ -39,10 +42,15 @@ def text_of(notification: Notification) -> str:
         return str(message)
 
 
+def unread_count_of(user_id):
+    """The unread count as a column (user_id may be a column too): the sign-in check reads it in the
+    same statement as the session, so no page spends a query on the navigation's badge."""
+    return (select(func.count(Notification.id))
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(select(unread_count_of(user_id))) or 0
 
 
 def recent(user_id: int, limit: int = 50) -> list[Notification]:
@@ -52,6 +60,7 @@ def recent(user_id: int, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user_id: int) -> int:
+    g.pop("unread_notifications", None)  # the count read with the session is no longer true
     result = db.session.execute(
         update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=utcnow())
     )
