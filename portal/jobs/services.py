@@ -3,9 +3,11 @@ postings, mentors' referrals, applications through their stages, deadline remind
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import date, datetime, timedelta
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import (
     and_,
     case,
@@ -241,6 +243,7 @@ def _apply_posting(posting: JobPosting | None, values: dict, *, actor) -> JobPos
         posting.published_at = utcnow()
     posting.majors = [PostingMajor(major=m, position=i) for i, m in enumerate(majors)]
     db.session.flush()
+    forget_known_majors()
     return posting
 
 
@@ -297,11 +300,36 @@ def is_open(posting: JobPosting, today: date | None = None) -> bool:
     return posting.status == "published" and (posting.deadline is None or posting.deadline >= today)
 
 
+_MAJORS: dict[str, tuple[float, list[str]]] = {}  # database URL → (valid until, majors)
+_MAJORS_LOCK = threading.Lock()
+
+
 def known_majors() -> list[str]:
-    """Majors to filter by: those of students and of postings."""
+    """Majors to filter by: those of students and of postings.
+
+    Finding the students' majors reads the whole students table (about 2 ms for 20,000 students) on
+    every visit of the postings page, for a list that rarely changes; so the list is kept per database
+    for JOBS_MAJORS_SECONDS (60 s; off in tests unless set). Saving or importing a posting forgets it
+    in this process; other processes, and a roster import that brings a new major, show the change
+    within that time."""
+    seconds = current_app.config.get("JOBS_MAJORS_SECONDS", 0 if current_app.testing else 60)
+    key = db.engine.url.render_as_string()
+    now = time.monotonic()
+    entry = _MAJORS.get(key)
+    if seconds > 0 and entry is not None and entry[0] > now:
+        return entry[1]
     names = set(db.session.scalars(select(Student.major).distinct()))
     names.update(db.session.scalars(select(PostingMajor.major).distinct()))
-    return sorted(names)
+    majors = sorted(names)
+    if seconds > 0:
+        with _MAJORS_LOCK:
+            _MAJORS[key] = (now + seconds, majors)
+    return majors
+
+
+def forget_known_majors() -> None:
+    with _MAJORS_LOCK:
+        _MAJORS.clear()
 
 
 # --- saved postings -----------------------------------------------------------------------------

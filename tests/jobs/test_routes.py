@@ -64,6 +64,26 @@ def test_postings_list_queries_do_not_grow_with_rows(app, client_as, make_postin
     assert many.count == few.count
 
 
+def test_major_filter_keeps_its_list_and_learns_new_majors(app, client_as, make_posting, make_student, monkeypatch):
+    from portal.jobs import services
+
+    app.config["JOBS_MAJORS_SECONDS"] = 60
+    services.forget_known_majors()
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    client = client_as("student")
+    make_posting(title="一", majors="临床医学")
+    assert '<option value="临床医学">' in client.get("/jobs/", headers=EN).get_data(as_text=True)
+    make_posting(title="二", majors="预防医学")  # a saved posting is seen at once
+    assert '<option value="预防医学">' in client.get("/jobs/", headers=EN).get_data(as_text=True)
+    make_student(major="口腔医学")  # a student's new major, within the time limit
+    assert '<option value="口腔医学">' not in client.get("/jobs/", headers=EN).get_data(as_text=True)
+    clock[0] += 61
+    body = client.get("/jobs/?major=口腔医学", headers=EN).get_data(as_text=True)
+    assert '<option selected value="口腔医学">' in body and '<option value="临床医学">' in body
+    services.forget_known_majors()
+
+
 def test_drafts_are_for_curators_only(client_as, make_posting):
     draft = make_posting(status="draft")
     assert client_as("student").get(f"/jobs/{draft}").status_code == 403
