@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import SelectPagination
 from markupsafe import Markup
 
 from portal import policy
@@ -25,6 +26,7 @@ from portal.jobs.forms import (
 )
 from portal.jobs.models import Application, JobPosting, StudentLicence
 from portal.jobs.services import JobsError
+from portal.jobs.templating import labels
 from portal.pagination import paginate
 from portal.students.models import Student
 from portal.students.services import student_of_user
@@ -91,13 +93,28 @@ def postings():
     stmt = services.search_postings(
         q=form.q.data, major=form.major.data or None, province=form.province.data or None,
         level=form.level.data or None, grassroots=form.grassroots.data or None, post_type=form.post_type.data or None,
-        deadline_within=int(form.deadline.data) if form.deadline.data else None,
+        deadline_within=int(form.deadline.data) if form.deadline.data else None, columns=services.LIST_COLUMNS,
     )
-    page = paginate(stmt, per_page=20)
-    student = student_of_user(current_user) if current_user.role == "student" else None
-    saved = services.saved_ids(student, [p.id for p in page.items]) if student else set()
-    return render("jobs/postings.html", "jobs/_results.html", form=form, page=page, saved=saved, student=student,
-                  today=services.local_today(), vocab=vocab)
+    page = paginate_rows(stmt, per_page=20)
+    ids = [p.id for p in page.items]
+    saved = services.saved_ids_of_user(current_user.id, ids) if current_user.role == "student" and ids else set()
+    return render("jobs/postings.html", "jobs/_results.html", form=form, page=page, saved=saved,
+                  majors=services.major_names(ids), today=services.local_today(), vocab=vocab)
+
+
+class RowPagination(SelectPagination):
+    """A page of plain rows: building an ORM object costs tens of microseconds, a row a few."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["session"].execute(stmt).all()
+
+
+def paginate_rows(stmt, *, per_page: int) -> RowPagination:
+    """portal.pagination.paginate() for a select of columns."""
+    number = request.args.get("page", 1, type=int) or 1
+    return RowPagination(select=stmt, session=db.session(), page=max(number, 1), per_page=per_page,
+                         max_per_page=200, error_out=False)
 
 
 @bp.route("/<int:posting_id>")
@@ -449,13 +466,7 @@ def refer(posting_id: int):
 # names used by the templates to show labels
 @bp.app_template_filter("job_label")
 def job_label(code, kind: str) -> str:
-    table = {
-        "level": vocab.HOSPITAL_LEVELS, "nature": vocab.UNIT_NATURES, "grassroots": vocab.GRASSROOTS_TYPES,
-        "post_type": vocab.POST_TYPES, "degree": vocab.DEGREES, "licence": vocab.LICENCES,
-        "emerging": vocab.EMERGING_FIELDS, "status": vocab.STATUSES, "stage": vocab.APPLICATION_STAGES,
-        "reason": vocab.DISMISS_REASONS,
-    }[kind]
-    return vocab.label(table, code)
+    return labels(kind)[code]
 
 
 @bp.app_template_filter("salary")

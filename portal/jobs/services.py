@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
@@ -261,11 +262,21 @@ def set_status(posting: JobPosting, status: str, *, actor) -> JobPosting:
     return posting
 
 
+# what a list of postings shows (_posting_facts.html and the majors line), read as plain rows
+LIST_COLUMNS = (
+    JobPosting.id, JobPosting.title, JobPosting.employer, JobPosting.province, JobPosting.city, JobPosting.post_type,
+    JobPosting.hospital_level, JobPosting.grassroots, JobPosting.grassroots_type, JobPosting.emerging_field,
+    JobPosting.salary_min, JobPosting.salary_max, JobPosting.deadline, JobPosting.any_major, JobPosting.min_degree,
+    JobPosting.licence_required,
+)
+
+
 def search_postings(*, q=None, major=None, province=None, level=None, grassroots=None, post_type=None,
-                    deadline_within=None, statuses=("published",), today: date | None = None):
-    """A select of postings with the browse filters; the newest first, closing soonest first within a day."""
+                    deadline_within=None, statuses=("published",), today: date | None = None, columns=None):
+    """A select of postings with the browse filters; the newest first, closing soonest first within a day.
+    With `columns` (such as LIST_COLUMNS), a select of those columns instead of postings with their majors."""
     today = today or local_today()
-    stmt = select(JobPosting).options(selectinload(JobPosting.majors))
+    stmt = select(*columns) if columns else select(JobPosting).options(selectinload(JobPosting.majors))
     if statuses:
         stmt = stmt.where(JobPosting.status.in_(statuses))
     if statuses == ("published",):
@@ -293,6 +304,18 @@ def search_postings(*, q=None, major=None, province=None, level=None, grassroots
     order = [JobPosting.deadline.is_(None), JobPosting.deadline, JobPosting.id.desc()] if deadline_within else \
         [JobPosting.id.desc()]
     return stmt.order_by(*order)
+
+
+def major_names(posting_ids) -> dict[int, list[str]]:
+    """The majors each posting lists, in its order (one query); any posting without any reads as []."""
+    names: dict[int, list[str]] = defaultdict(list)
+    if posting_ids:
+        for posting_id, major in db.session.execute(
+            select(PostingMajor.posting_id, PostingMajor.major).where(PostingMajor.posting_id.in_(list(posting_ids)))
+            .order_by(PostingMajor.posting_id, PostingMajor.position)
+        ):
+            names[posting_id].append(major)
+    return names
 
 
 def is_open(posting: JobPosting, today: date | None = None) -> bool:
@@ -339,6 +362,14 @@ def saved_ids(student: Student, posting_ids=None) -> set[int]:
     if posting_ids is not None:
         stmt = stmt.where(SavedPosting.posting_id.in_(list(posting_ids)))
     return set(db.session.scalars(stmt))
+
+
+def saved_ids_of_user(user_id: int, posting_ids) -> set[int]:
+    """saved_ids() for the student account `user_id`, without loading the student first."""
+    return set(db.session.scalars(
+        select(SavedPosting.posting_id).join(Student, Student.id == SavedPosting.student_id)
+        .where(Student.user_id == user_id, SavedPosting.posting_id.in_(list(posting_ids)))
+    ))
 
 
 def save(student: Student, posting: JobPosting) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import g
 from markupsafe import Markup, escape
 
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import translations
 from portal.jobs import vocab
 
 LABEL_TABLES = {
@@ -21,15 +23,58 @@ class _Labels(dict):
         return code or ""
 
 
+def _per_language(name: str) -> dict:
+    """A dict kept for the rest of the request, and renewed when the language changes (force_locale)."""
+    catalogue = translations()
+    kept = g.get(name)
+    if kept is None or kept[0] is not catalogue:
+        kept = (catalogue, {})
+        setattr(g, name, kept)
+    return kept[1]
+
+
+class LabelTables:
+    """Every vocabulary's labels in one language, each translated at its first use:
+    `JL.level["3a"]` in a template is `"3a"|job_label("level")`, without a filter call per row."""
+
+    def __getattr__(self, kind: str) -> dict[str, str]:
+        if kind not in LABEL_TABLES:
+            raise AttributeError(kind)
+        table = _Labels((code, str(label)) for code, label in LABEL_TABLES[kind].items())
+        setattr(self, kind, table)
+        return table
+
+
+def label_tables() -> LabelTables:
+    kept = _per_language("job_labels")
+    tables = kept.get("tables")
+    if tables is None:
+        tables = kept["tables"] = LabelTables()
+    return tables
+
+
 def labels(kind: str) -> dict[str, str]:
-    """The labels of one vocabulary, translated at their first use in the request."""
-    cache = g.get("job_labels")
-    if cache is None:
-        cache = g.job_labels = {}
-    table = cache.get(kind)
-    if table is None:
-        table = cache[kind] = _Labels((code, str(label)) for code, label in LABEL_TABLES[kind].items())
-    return table
+    """The labels of one vocabulary in the reader's language."""
+    return getattr(label_tables(), kind)
+
+
+# Words every card or row of a list repeats, translated once per request. Templates write
+# `{{ JW.grassroots }}` for `{{ _("Grassroots") }}` and `{{ JW.closes|format(date=d) }}` for
+# `{{ _("Closes %(date)s", date=d) }}`: the same Markup as Jinja's gettext (the translation is trusted,
+# the values are escaped), without looking the catalogue up again on every row.
+REPEATED = {
+    "saved": _l("Saved"), "any_major": _l("Any major"), "or_above": _l("%(degree)s or above"),
+    "grassroots": _l("Grassroots"), "emerging": _l("Emerging field"), "closes": _l("Closes %(date)s"),
+    "match_score": _l("Match score"), "score": _l("Score %(n)d"), "save": _l("Save"),
+    "unsave": _l("Saved ✓ — remove"), "edit": _l("Edit"), "close": _l("Close"), "publish": _l("Publish"),
+}
+
+
+def repeated_words() -> dict[str, Markup]:
+    words = _per_language("job_words")
+    if not words:
+        words.update((key, Markup(str(label))) for key, label in REPEATED.items())
+    return words
 
 
 def select_html(field) -> Markup:
@@ -50,6 +95,10 @@ def select_html(field) -> Markup:
 
 
 def init_blueprint(bp) -> None:
+    @bp.context_processor
+    def _words():
+        return {"JW": repeated_words(), "JL": label_tables()}
+
     @bp.app_template_global("job_select")
     def _select(field) -> Markup:
         return select_html(field)
