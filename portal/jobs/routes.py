@@ -14,6 +14,8 @@ from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.jobs import bp, matching, services, vocab
 from portal.jobs.forms import (
+    DISMISS_NOTE_LABEL,
+    DISMISS_REASON_LABEL,
     ApplyForm,
     CaseloadFilterForm,
     DismissForm,
@@ -193,10 +195,11 @@ def saved():
 # --- recommendations ----------------------------------------------------------------------------
 
 def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dict:
-    recommendations = services.recommendations_for(student)
+    recommendations = services.recommendations_for(student, with_saved=viewer_is_student)
     return {
         "student": student,
-        "items": [(r, matching.explain(r.reason_bits, r.posting, student)) for r in recommendations],
+        "items": [(r, matching.explain(r.reason_bits, r, student)) for r in recommendations],
+        "saved": {r.id for r in recommendations if viewer_is_student and r.saved},
         "computed_at": recommendations[0].computed_at if recommendations else None,
         "viewer_is_student": viewer_is_student,
         "vocab": vocab,
@@ -209,22 +212,22 @@ def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dic
 def recommendations():
     policy.require("jobs.own")
     student = own_student()
-    services.record_shown(student)  # committed first: a commit after loading would expire what the page shows
-    db.session.commit()
     context = _recommendation_context(student, viewer_is_student=True)
-    saved = services.saved_ids(student)
-    return render_template("jobs/recommendations.html", **context, saved=saved,
-                           referrals=services.referrals_for(student), licences=services.licences_of(student),
-                           button_form=EmptyForm(formdata=None), **_dismiss_widgets())
+    page = render_template("jobs/recommendations.html", **context, referrals=services.referrals_for(student),
+                           licences=services.licences_of(student), **_dismiss_widgets())
+    # counted as shown once the page is written: a commit before would expire the student and the
+    # user the page reads, and load them again
+    services.record_shown(student)
+    db.session.commit()
+    return page
 
 
 def _dismiss_widgets() -> dict:
     """The "not interested" form's labels and options, translated once for all the cards of the page."""
-    form = DismissForm(formdata=None)
     options = Markup("").join(Markup('<option value="{}">{}</option>').format(code, str(label))
                               for code, label in vocab.DISMISS_REASONS.items())
     return {"dismiss_options": options, "dismiss_labels": {
-        "reason": str(form.reason.label.text), "note": str(form.note.label.text), "submit": _("Not interested")}}
+        "reason": str(DISMISS_REASON_LABEL), "note": str(DISMISS_NOTE_LABEL), "submit": _("Not interested")}}
 
 
 @bp.post("/recommendations/refresh")

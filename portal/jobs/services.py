@@ -405,12 +405,19 @@ def saved_postings(student: Student) -> list[SavedPosting]:
 
 # --- recommendations and feedback -----------------------------------------------------------------
 
-def recommendations_for(student: Student) -> list[Recommendation]:
-    """The stored recommendations, best first, with their postings (one query)."""
-    return list(db.session.scalars(
-        select(Recommendation).options(joinedload(Recommendation.posting))
+def recommendations_for(student: Student, *, with_saved: bool = False) -> list:
+    """The stored recommendations, best first (one query): each a row of the recommendation's rank, score,
+    reason_bits, discovery and computed_at, and its posting's LIST_COLUMNS (`id` is the posting's).
+    with_saved adds `saved`: whether the student saved the posting."""
+    columns = [Recommendation.rank, Recommendation.score, Recommendation.reason_bits, Recommendation.discovery,
+               Recommendation.computed_at, *LIST_COLUMNS]
+    if with_saved:
+        columns.append(exists().where(SavedPosting.student_id == student.id, SavedPosting.posting_id == JobPosting.id)
+                       .label("saved"))
+    return db.session.execute(
+        select(*columns).join(JobPosting, JobPosting.id == Recommendation.posting_id)
         .where(Recommendation.student_id == student.id).order_by(Recommendation.rank)
-    ))
+    ).all()
 
 
 def record_shown(student: Student) -> None:

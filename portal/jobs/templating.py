@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import g
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import translations
 from portal.jobs import vocab
+from portal.templating import IdUrl
 
 LABEL_TABLES = {
     "level": vocab.HOSPITAL_LEVELS, "nature": vocab.UNIT_NATURES, "grassroots": vocab.GRASSROOTS_TYPES,
@@ -77,6 +79,25 @@ def repeated_words() -> dict[str, Markup]:
     return words
 
 
+# Per-posting and per-student links, built from one url_for() each per request: `ju("save", 7)`.
+URLS = {
+    "posting": ("jobs.posting", "posting_id"), "save": ("jobs.save", "posting_id"),
+    "unsave": ("jobs.unsave", "posting_id"), "dismiss": ("jobs.dismiss", "posting_id"),
+    "refer": ("jobs.refer", "posting_id"), "edit": ("jobs.posting_edit", "posting_id"),
+    "status": ("jobs.posting_status", "posting_id"), "student": ("jobs.student", "student_id"),
+}
+
+
+def job_url(name: str, object_id: int) -> str:
+    made = g.get("job_urls")
+    if made is None:
+        made = g.job_urls = {}
+    maker = made.get(name)
+    if maker is None:
+        maker = made[name] = IdUrl(*URLS[name])
+    return maker(object_id)
+
+
 def select_html(field) -> Markup:
     """A select field written out as WTForms writes it (`<select id name>`, then `<option selected
     value>`), without its per-option attribute machinery (about 0.1 ms per option): the postings
@@ -97,7 +118,7 @@ def select_html(field) -> Markup:
 def init_blueprint(bp) -> None:
     @bp.context_processor
     def _words():
-        return {"JW": repeated_words(), "JL": label_tables()}
+        return {"JW": repeated_words(), "JL": label_tables(), "ju": job_url, "csrf": generate_csrf()}
 
     @bp.app_template_global("job_select")
     def _select(field) -> Markup:
