@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import SelectPagination
 from markupsafe import Markup
+from sqlalchemy import func, select
 
 from portal import policy
 from portal.extensions import db
@@ -111,11 +112,17 @@ class RowPagination(SelectPagination):
         stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
         return self._query_args["session"].execute(stmt).all()
 
+    def _query_count(self) -> int:
+        stmt = self._query_args.get("count_select")
+        stmt = self._query_args["select"] if stmt is None else stmt
+        return self._query_args["session"].scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
 
-def paginate_rows(stmt, *, per_page: int) -> RowPagination:
-    """portal.pagination.paginate() for a select of columns."""
+
+def paginate_rows(stmt, *, per_page: int, count_select=None) -> RowPagination:
+    """portal.pagination.paginate() for a select of columns; `count_select`, a lighter select of the same
+    rows to count them with."""
     number = request.args.get("page", 1, type=int) or 1
-    return RowPagination(select=stmt, session=db.session(), page=max(number, 1), per_page=per_page,
+    return RowPagination(select=stmt, count_select=count_select, session=db.session(), page=max(number, 1), per_page=per_page,
                          max_per_page=200, error_out=False)
 
 
@@ -419,9 +426,9 @@ def caseload():
     form = CaseloadFilterForm(request.args)
     if not form.validate():
         abort(400)
-    page = paginate(services.caseload_students(current_user, q=form.q.data), per_page=50)
-    summary = services.job_search_summary([s.id for s in page.items])
-    return render("jobs/caseload.html", "jobs/_caseload_rows.html", form=form, page=page, summary=summary)
+    students = services.caseload_students(current_user, q=form.q.data)
+    page = paginate_rows(services.with_job_search_counts(students), per_page=50, count_select=students)
+    return render("jobs/caseload.html", "jobs/_caseload_rows.html", form=form, page=page)
 
 
 @bp.route("/students/<int:student_id>")

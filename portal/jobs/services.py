@@ -652,11 +652,13 @@ def applied_ids(student: Student) -> dict[int, Application]:
 # --- mentors' and the office's view ------------------------------------------------------------
 
 def caseload_students(user, *, q: str | None = None):
-    """A select of the students whose job search the user follows: a mentor's caseload, or everyone for admins."""
+    """A select of the students whose job search the user follows: a mentor's caseload, or everyone for
+    admins; rows of id, student_no, major, degree_level and display_name."""
     from portal.accounts.models import User
     from portal.students.services import caseload_student_ids
 
-    stmt = select(Student).join(User, User.id == Student.user_id).options(joinedload(Student.user))
+    stmt = (select(Student.id, Student.student_no, Student.major, Student.degree_level, User.display_name)
+            .join(User, User.id == Student.user_id))
     if user.role == "mentor":
         stmt = stmt.where(Student.id.in_(caseload_student_ids(user)))
     if q:
@@ -665,23 +667,18 @@ def caseload_students(user, *, q: str | None = None):
     return stmt.order_by(Student.student_no)
 
 
-def job_search_summary(student_ids: list[int]) -> dict[int, dict]:
-    """Per student: recommendations, saved postings, applications and the furthest stage (three queries)."""
-    summary = {sid: {"recommendations": 0, "saved": 0, "applications": 0, "offers": 0} for sid in student_ids}
-    if not student_ids:
-        return summary
-    for sid, n in db.session.execute(select(Recommendation.student_id, func.count()).where(
-            Recommendation.student_id.in_(student_ids)).group_by(Recommendation.student_id)):
-        summary[sid]["recommendations"] = n
-    for sid, n in db.session.execute(select(SavedPosting.student_id, func.count()).where(
-            SavedPosting.student_id.in_(student_ids)).group_by(SavedPosting.student_id)):
-        summary[sid]["saved"] = n
-    offers = func.sum(case((Application.stage.in_(("offer", "signed")), 1), else_=0))
-    for sid, n, o in db.session.execute(select(Application.student_id, func.count(), offers).where(
-            Application.student_id.in_(student_ids)).group_by(Application.student_id)):
-        summary[sid]["applications"] = n
-        summary[sid]["offers"] = int(o or 0)
-    return summary
+def with_job_search_counts(stmt):
+    """caseload_students() with each student's recommendations, saved postings, applications and offers,
+    counted in the same statement (for the rows of one page only: add it after filtering)."""
+    def counted(model, *where):
+        return (select(func.count()).select_from(model).where(model.student_id == Student.id, *where)
+                .correlate(Student).scalar_subquery())
+
+    return stmt.add_columns(
+        counted(Recommendation).label("recommendations"), counted(SavedPosting).label("saved"),
+        counted(Application).label("applications"),
+        counted(Application, Application.stage.in_(("offer", "signed"))).label("offers"),
+    )
 
 
 def mentors_students_for_referral(mentor) -> list[Student]:
