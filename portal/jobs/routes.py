@@ -30,7 +30,6 @@ from portal.jobs.forms import (
 from portal.jobs.models import Application, JobPosting, StudentLicence
 from portal.jobs.services import JobsError
 from portal.jobs.templating import labels
-from portal.pagination import paginate
 from portal.students.models import Student
 from portal.students.services import student_of_user
 
