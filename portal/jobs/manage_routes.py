@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from portal import audit, policy, settings
+from portal import audit, policy
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
@@ -227,11 +227,11 @@ def quality():
     elif request.method == "POST":
         status = 400
     else:
-        current = matching.weights()
-        for key, value in current.items():
+        tuning = matching.tuning()
+        for key, value in matching.weights(tuning["jobs.weights"] or {}).items():
             getattr(form, f"w_{key}").data = value
-        form.per_student.data = settings.get("jobs.per_student")
-        form.discovery_slots.data = settings.get("jobs.discovery_slots")
+        form.per_student.data = tuning["jobs.per_student"]
+        form.discovery_slots.data = tuning["jobs.discovery_slots"]
     by = "college" if request.args.get("by") == "college" else "major"
     return render_template("jobs/quality.html", form=form, stats=services.match_quality(by=by), by=by,
                            weight_fields=[getattr(form, f"w_{k}") for k in matching.DEFAULT_WEIGHTS],

@@ -323,36 +323,46 @@ def is_open(posting: JobPosting, today: date | None = None) -> bool:
     return posting.status == "published" and (posting.deadline is None or posting.deadline >= today)
 
 
-_MAJORS: dict[str, tuple[float, list[str]]] = {}  # database URL → (valid until, majors)
-_MAJORS_LOCK = threading.Lock()
+_KEPT: dict[tuple, tuple[float, object]] = {}  # (what, database URL, …) → (valid until, value)
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(key: tuple, setting: str, build):
+    """build()'s value, kept per process and database for current_app.config[setting] seconds (60 by
+    default, 0 in tests unless set: tests change the data under the same database URL)."""
+    seconds = current_app.config.get(setting, 0 if current_app.testing else 60)
+    if seconds <= 0:
+        return build()
+    key = (*key, db.engine.url.render_as_string())
+    now = time.monotonic()
+    entry = _KEPT.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = build()
+    with _KEPT_LOCK:
+        _KEPT[key] = (now + seconds, value)
+    return value
 
 
 def known_majors() -> list[str]:
     """Majors to filter by: those of students and of postings.
 
     Finding the students' majors reads the whole students table (about 2 ms for 20,000 students) on
-    every visit of the postings page, for a list that rarely changes; so the list is kept per database
-    for JOBS_MAJORS_SECONDS (60 s; off in tests unless set). Saving or importing a posting forgets it
-    in this process; other processes, and a roster import that brings a new major, show the change
-    within that time."""
-    seconds = current_app.config.get("JOBS_MAJORS_SECONDS", 0 if current_app.testing else 60)
-    key = db.engine.url.render_as_string()
-    now = time.monotonic()
-    entry = _MAJORS.get(key)
-    if seconds > 0 and entry is not None and entry[0] > now:
-        return entry[1]
-    names = set(db.session.scalars(select(Student.major).distinct()))
-    names.update(db.session.scalars(select(PostingMajor.major).distinct()))
-    majors = sorted(names)
-    if seconds > 0:
-        with _MAJORS_LOCK:
-            _MAJORS[key] = (now + seconds, majors)
-    return majors
+    every visit of the postings page, for a list that rarely changes; so the list is kept for
+    JOBS_MAJORS_SECONDS (60 s). Saving or importing a posting forgets it in this process; other
+    processes, and a roster import that brings a new major, show the change within that time."""
+    def build() -> list[str]:
+        names = set(db.session.scalars(select(Student.major).distinct()))
+        names.update(db.session.scalars(select(PostingMajor.major).distinct()))
+        return sorted(names)
+
+    return _kept(("majors",), "JOBS_MAJORS_SECONDS", build)
 
 
 def forget_known_majors() -> None:
-    with _MAJORS_LOCK:
-        _MAJORS.clear()
+    with _KEPT_LOCK:
+        for key in [k for k in _KEPT if k[0] == "majors"]:
+            del _KEPT[key]
 
 
 # --- saved postings -----------------------------------------------------------------------------
@@ -695,34 +705,45 @@ def mentors_students_for_referral(mentor) -> list[Student]:
 # --- match quality and weights -------------------------------------------------------------------
 
 def match_quality(*, by: str = "major") -> dict:
-    """The funnel shown → viewed → saved → applied and the not-interested reasons, by college and major."""
+    """The funnel shown → viewed → saved → applied and the not-interested reasons, by college and major.
+
+    Both are read from the whole feedback table (several milliseconds at 20,000 students), so the
+    figures are kept for JOBS_QUALITY_SECONDS (60 s): what students did in the last minute may not
+    show yet."""
+    return _kept(("quality", by), "JOBS_QUALITY_SECONDS", lambda: _match_quality(by))
+
+
+def _match_quality(by: str) -> dict:
     keys = [Student.college, Student.major] if by == "major" else [Student.college]
-    funnel = db.session.execute(
-        select(*keys, func.count(), func.count(MatchFeedback.viewed_at), func.count(MatchFeedback.saved_at),
-               func.count(MatchFeedback.applied_at), func.count(MatchFeedback.dismissed_at))
-        .join(Student, Student.id == MatchFeedback.student_id).group_by(*keys).order_by(*keys)
-    ).all()
-    reasons = db.session.execute(
-        select(*keys, MatchFeedback.dismiss_reason, func.count())
+    # one pass: counts per group and reason, summed per group below
+    grouped = db.session.execute(
+        select(*keys, MatchFeedback.dismiss_reason, func.count(), func.count(MatchFeedback.viewed_at),
+               func.count(MatchFeedback.saved_at), func.count(MatchFeedback.applied_at),
+               func.count(MatchFeedback.dismissed_at))
         .join(Student, Student.id == MatchFeedback.student_id)
-        .where(MatchFeedback.dismissed_at.is_not(None)).group_by(*keys, MatchFeedback.dismiss_reason)
+        .group_by(*keys, MatchFeedback.dismiss_reason).order_by(*keys)
     ).all()
-    by_key: dict[tuple, dict[str, int]] = {}
-    for row in reasons:
-        by_key.setdefault(tuple(row[:len(keys)]), {})[row[len(keys)]] = row[-1]
-    rows = []
-    totals = {"shown": 0, "viewed": 0, "saved": 0, "applied": 0, "dismissed": 0}
-    total_reasons: dict[str, int] = {}
-    for row in funnel:
+    names = ("shown", "viewed", "saved", "applied", "dismissed")
+    by_key: dict[tuple, dict] = {}
+    for row in grouped:
         key = tuple(row[:len(keys)])
-        shown, viewed, saved, applied, dismissed = row[len(keys):]
-        counts = {"shown": shown, "viewed": viewed, "saved": saved, "applied": applied, "dismissed": dismissed}
-        for name, value in counts.items():
+        reason = row[len(keys)]
+        counts = row[len(keys) + 1:]
+        entry = by_key.setdefault(key, {"counts": dict.fromkeys(names, 0), "reasons": {}})
+        for name, value in zip(names, counts):
+            entry["counts"][name] += value
+        if counts[4]:  # dismissed with this reason
+            entry["reasons"][reason] = entry["reasons"].get(reason, 0) + counts[4]
+    rows = []
+    totals = dict.fromkeys(names, 0)
+    total_reasons: dict[str, int] = {}
+    for key, entry in by_key.items():  # in the database's order of the groups
+        for name, value in entry["counts"].items():
             totals[name] += value
-        for reason, n in by_key.get(key, {}).items():
+        for reason, n in entry["reasons"].items():
             total_reasons[reason] = total_reasons.get(reason, 0) + n
-        rows.append({"college": key[0], "major": key[1] if by == "major" else "", **counts,
-                     "reasons": by_key.get(key, {})})
+        rows.append({"college": key[0], "major": key[1] if by == "major" else "", **entry["counts"],
+                     "reasons": entry["reasons"]})
     return {"rows": rows, "totals": totals, "reasons": total_reasons}
 
 

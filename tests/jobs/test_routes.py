@@ -410,6 +410,32 @@ def test_match_quality_page_and_weights(app, client_as, users, make_posting, rec
         assert matching.weights()["major"] == 45
 
 
+def test_match_quality_figures_are_kept_for_a_minute(app, client_as, make_posting, recommend, monkeypatch):
+    from portal.jobs import services
+
+    app.config["JOBS_QUALITY_SECONDS"] = 60
+    clock = [5000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    posting_id = make_posting()
+    recommend()
+    student = client_as("student")
+    student.get("/jobs/recommendations")
+    admin = client_as("admin")
+
+    def table() -> str:
+        body = admin.get("/jobs/manage/quality", headers=EN).get_data(as_text=True)
+        return body[body.index('<table class="table quality">'):body.index("</table>")]
+
+    before = table()
+    assert "临床医学院" in before
+    student.post(f"/jobs/recommendations/{posting_id}/dismiss", data={"reason": "region"}, headers=EN)
+    assert table() == before
+    clock[0] += 61
+    after = table()
+    assert after != before and "<td>1</td>" in after
+    services._KEPT.clear()
+
+
 # --- command line ----------------------------------------------------------------------------------
 
 def test_cli_recommend_and_remind_deadlines(app, runner, users, make_posting):
