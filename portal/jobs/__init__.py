@@ -7,7 +7,7 @@ from portal.jobs import (
     manage_routes,  # noqa: E402,F401
     routes,  # noqa: E402,F401
 )
-from portal.jobs.templating import init_blueprint  # noqa: E402
+from portal.jobs.templating import init_blueprint
 
 init_blueprint(bp)
 

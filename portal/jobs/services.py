@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import (
     and_,
-    case,
     delete,
     exists,
     func,
