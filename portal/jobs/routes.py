@@ -97,9 +97,12 @@ def postings():
         level=form.level.data or None, grassroots=form.grassroots.data or None, post_type=form.post_type.data or None,
         deadline_within=int(form.deadline.data) if form.deadline.data else None, columns=services.LIST_COLUMNS,
     )
-    page = paginate_rows(stmt, per_page=20)
+    if current_user.role == "student":
+        page = paginate_rows(stmt.add_columns(services.saved_by_user(current_user.id)), per_page=20, count_select=stmt)
+        saved = {p.id for p in page.items if p.saved}
+    else:
+        page, saved = paginate_rows(stmt, per_page=20), set()
     ids = [p.id for p in page.items]
-    saved = services.saved_ids_of_user(current_user.id, ids) if current_user.role == "student" and ids else set()
     return render("jobs/postings.html", "jobs/_results.html", form=form, page=page, saved=saved,
                   majors=services.major_names(ids), today=services.local_today(), vocab=vocab)
 
@@ -204,6 +207,7 @@ def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dic
     recommendations = services.recommendations_for(student, with_saved=viewer_is_student)
     return {
         "student": student,
+        "all_shown": viewer_is_student and all(r.shown for r in recommendations),
         "items": [(r, matching.explain(r.reason_bits, r, student)) for r in recommendations],
         "saved": {r.id for r in recommendations if viewer_is_student and r.saved},
         "computed_at": recommendations[0].computed_at if recommendations else None,
@@ -221,10 +225,11 @@ def recommendations():
     context = _recommendation_context(student, viewer_is_student=True)
     page = render_template("jobs/recommendations.html", **context, referrals=services.referrals_for(student),
                            licences=services.licences_of(student), **_dismiss_widgets())
-    # counted as shown once the page is written: a commit before would expire the student and the
-    # user the page reads, and load them again
-    services.record_shown(student)
-    db.session.commit()
+    # counted as shown once the page is written (a commit before would expire the student and the user
+    # the page reads, and load them again), and only when one was not counted yet
+    if not context["all_shown"]:
+        services.record_shown(student)
+        db.session.commit()
     return page
 
 

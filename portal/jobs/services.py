@@ -373,12 +373,11 @@ def saved_ids(student: Student, posting_ids=None) -> set[int]:
     return set(db.session.scalars(stmt))
 
 
-def saved_ids_of_user(user_id: int, posting_ids) -> set[int]:
-    """saved_ids() for the student account `user_id`, without loading the student first."""
-    return set(db.session.scalars(
-        select(SavedPosting.posting_id).join(Student, Student.id == SavedPosting.student_id)
-        .where(Student.user_id == user_id, SavedPosting.posting_id.in_(list(posting_ids)))
-    ))
+def saved_by_user(user_id: int):
+    """A column for selects of postings: whether the student account `user_id` saved the posting."""
+    student_id = select(Student.id).where(Student.user_id == user_id).scalar_subquery()
+    return (exists().where(SavedPosting.student_id == student_id, SavedPosting.posting_id == JobPosting.id)
+            .label("saved"))
 
 
 def save(student: Student, posting: JobPosting) -> bool:
@@ -417,12 +416,15 @@ def saved_postings(student: Student) -> list[SavedPosting]:
 def recommendations_for(student: Student, *, with_saved: bool = False) -> list:
     """The stored recommendations, best first (one query): each a row of the recommendation's rank, score,
     reason_bits, discovery and computed_at, and its posting's LIST_COLUMNS (`id` is the posting's).
-    with_saved adds `saved`: whether the student saved the posting."""
+    with_saved adds `saved`, whether the student saved the posting, and `shown`, whether it was shown
+    to them before (record_shown)."""
     columns = [Recommendation.rank, Recommendation.score, Recommendation.reason_bits, Recommendation.discovery,
                Recommendation.computed_at, *LIST_COLUMNS]
     if with_saved:
         columns.append(exists().where(SavedPosting.student_id == student.id, SavedPosting.posting_id == JobPosting.id)
                        .label("saved"))
+        columns.append(exists().where(MatchFeedback.student_id == student.id, MatchFeedback.posting_id == JobPosting.id)
+                       .label("shown"))
     return db.session.execute(
         select(*columns).join(JobPosting, JobPosting.id == Recommendation.posting_id)
         .where(Recommendation.student_id == student.id).order_by(Recommendation.rank)

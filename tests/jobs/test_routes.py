@@ -138,6 +138,12 @@ def test_recommendations_page_shows_reasons_and_records_what_was_shown(app, clie
     assert "Grassroots post in your home province 贵州" in body
     assert "Matches your major 临床医学" in body
     assert count(app, MatchFeedback) == 1
+    client.get("/jobs/recommendations")
+    assert count(app, MatchFeedback) == 1
+    make_posting(title="河南住院医师")  # a new recommendation beside one already shown
+    recommend()
+    assert "河南住院医师" in client.get("/jobs/recommendations", headers=EN).get_data(as_text=True)
+    assert count(app, MatchFeedback) == 2
 
 
 def test_recommendations_page_reads_them_in_a_fixed_number_of_queries(app, client_as, users, make_posting, recommend,
