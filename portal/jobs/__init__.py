@@ -7,5 +7,8 @@ from portal.jobs import (
     manage_routes,  # noqa: E402,F401
     routes,  # noqa: E402,F401
 )
+from portal.jobs.templating import init_blueprint
+
+init_blueprint(bp)
 
 blueprints = [bp]

@@ -91,9 +91,14 @@ class ManageFilterForm(FlaskForm):
                          choices=lambda: choices(_pairs(vocab.STATUSES, _l("Any status"))))
 
 
+DISMISS_REASON_LABEL = _l("Why not?")  # the recommendation cards write the form out with these
+DISMISS_NOTE_LABEL = _l("Anything else (optional)")
+
+
 class DismissForm(FlaskForm):
-    reason = SelectField(_l("Why not?"), choices=lambda: choices(_pairs(vocab.DISMISS_REASONS)), validators=[DataRequired()])
-    note = StringField(_l("Anything else (optional)"), validators=[Optional(), Length(max=500)])
+    reason = SelectField(DISMISS_REASON_LABEL, choices=lambda: choices(_pairs(vocab.DISMISS_REASONS)),
+                         validators=[DataRequired()])
+    note = StringField(DISMISS_NOTE_LABEL, validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Not interested"))
 
 

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from portal import audit, policy, settings
+from portal import audit, policy
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
@@ -26,16 +26,22 @@ from portal.jobs.forms import (
     WeightsForm,
 )
 from portal.jobs.models import JobPosting, PostingImport
-from portal.jobs.routes import get_posting_or_404
+from portal.jobs.routes import get_posting_or_404, paginate_rows
 from portal.jobs.services import JobsError
-from portal.pagination import paginate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _manage_stmt(form: ManageFilterForm):
+# what a row of the curation list shows, and what policy "posting.edit" reads
+MANAGE_COLUMNS = (
+    JobPosting.id, JobPosting.title, JobPosting.employer, JobPosting.province, JobPosting.city, JobPosting.post_type,
+    JobPosting.deadline, JobPosting.status, JobPosting.created_by_id,
+)
+
+
+def _manage_stmt(form: ManageFilterForm, columns=None):
     statuses = (form.status.data,) if form.status.data else tuple(vocab.STATUSES)
-    return services.search_postings(q=form.q.data, statuses=statuses)
+    return services.search_postings(q=form.q.data, statuses=statuses, columns=columns)
 
 
 @bp.route("/manage")
@@ -45,9 +51,9 @@ def manage():
     form = ManageFilterForm(request.args)
     if not form.validate():
         abort(400)
-    page = paginate(_manage_stmt(form), per_page=50)
+    page = paginate_rows(_manage_stmt(form, MANAGE_COLUMNS), per_page=50)
     return render("jobs/manage.html", "jobs/_manage_rows.html", form=form, page=page, vocab=vocab,
-                  status_form=StatusForm(formdata=None), today=services.local_today())
+                  today=services.local_today())
 
 
 def _posting_form_page(form: PostingForm, posting: JobPosting | None, status: int = 200):
@@ -221,11 +227,11 @@ def quality():
     elif request.method == "POST":
         status = 400
     else:
-        current = matching.weights()
-        for key, value in current.items():
+        tuning = matching.tuning()
+        for key, value in matching.weights(tuning["jobs.weights"] or {}).items():
             getattr(form, f"w_{key}").data = value
-        form.per_student.data = settings.get("jobs.per_student")
-        form.discovery_slots.data = settings.get("jobs.discovery_slots")
+        form.per_student.data = tuning["jobs.per_student"]
+        form.discovery_slots.data = tuning["jobs.discovery_slots"]
     by = "college" if request.args.get("by") == "college" else "major"
     return render_template("jobs/quality.html", form=form, stats=services.match_quality(by=by), by=by,
                            weight_fields=[getattr(form, f"w_{k}") for k in matching.DEFAULT_WEIGHTS],

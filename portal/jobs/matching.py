@@ -84,9 +84,21 @@ CHUNK = 2000  # students scored in one matrix
 SAME_TITLE = 2  # posts of one title in a student's list, while other posts are left
 
 
-def weights() -> dict[str, int]:
-    stored = settings.get("jobs.weights") or {}
+def weights(stored: dict | None = None) -> dict[str, int]:
+    """The scoring weights: the setting "jobs.weights" (or `stored`, its value already read) over the defaults."""
+    stored = (settings.get("jobs.weights") if stored is None else stored) or {}
     return {key: int(stored.get(key, default)) for key, default in DEFAULT_WEIGHTS.items()}
+
+
+TUNING = ("jobs.weights", "jobs.per_student", "jobs.discovery_slots")
+
+
+def tuning() -> dict:
+    """The three settings the match-quality page edits, as settings.get() reads them, in one query."""
+    from portal.main.models import Setting
+
+    stored = dict(db.session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(TUNING))).all())
+    return {key: stored[key] if key in stored else settings.DEFAULTS[key] for key in TUNING}
 
 
 def open_postings_filter(today: date | None = None):

@@ -3,12 +3,14 @@ postings, mentors' referrals, applications through their stages, deadline remind
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import (
     and_,
-    case,
     delete,
     exists,
     func,
@@ -241,6 +243,7 @@ def _apply_posting(posting: JobPosting | None, values: dict, *, actor) -> JobPos
         posting.published_at = utcnow()
     posting.majors = [PostingMajor(major=m, position=i) for i, m in enumerate(majors)]
     db.session.flush()
+    forget_known_majors()
     return posting
 
 
@@ -258,11 +261,21 @@ def set_status(posting: JobPosting, status: str, *, actor) -> JobPosting:
     return posting
 
 
+# what a list of postings shows (_posting_facts.html and the majors line), read as plain rows
+LIST_COLUMNS = (
+    JobPosting.id, JobPosting.title, JobPosting.employer, JobPosting.province, JobPosting.city, JobPosting.post_type,
+    JobPosting.hospital_level, JobPosting.grassroots, JobPosting.grassroots_type, JobPosting.emerging_field,
+    JobPosting.salary_min, JobPosting.salary_max, JobPosting.deadline, JobPosting.any_major, JobPosting.min_degree,
+    JobPosting.licence_required,
+)
+
+
 def search_postings(*, q=None, major=None, province=None, level=None, grassroots=None, post_type=None,
-                    deadline_within=None, statuses=("published",), today: date | None = None):
-    """A select of postings with the browse filters; the newest first, closing soonest first within a day."""
+                    deadline_within=None, statuses=("published",), today: date | None = None, columns=None):
+    """A select of postings with the browse filters; the newest first, closing soonest first within a day.
+    With `columns` (such as LIST_COLUMNS), a select of those columns instead of postings with their majors."""
     today = today or local_today()
-    stmt = select(JobPosting).options(selectinload(JobPosting.majors))
+    stmt = select(*columns) if columns else select(JobPosting).options(selectinload(JobPosting.majors))
     if statuses:
         stmt = stmt.where(JobPosting.status.in_(statuses))
     if statuses == ("published",):
@@ -292,16 +305,63 @@ def search_postings(*, q=None, major=None, province=None, level=None, grassroots
     return stmt.order_by(*order)
 
 
+def major_names(posting_ids) -> dict[int, list[str]]:
+    """The majors each posting lists, in its order (one query); any posting without any reads as []."""
+    names: dict[int, list[str]] = defaultdict(list)
+    if posting_ids:
+        for posting_id, major in db.session.execute(
+            select(PostingMajor.posting_id, PostingMajor.major).where(PostingMajor.posting_id.in_(list(posting_ids)))
+            .order_by(PostingMajor.posting_id, PostingMajor.position)
+        ):
+            names[posting_id].append(major)
+    return names
+
+
 def is_open(posting: JobPosting, today: date | None = None) -> bool:
     today = today or local_today()
     return posting.status == "published" and (posting.deadline is None or posting.deadline >= today)
 
 
+_KEPT: dict[tuple, tuple[float, object]] = {}  # (what, database URL, …) → (valid until, value)
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(key: tuple, setting: str, build):
+    """build()'s value, kept per process and database for current_app.config[setting] seconds (60 by
+    default, 0 in tests unless set: tests change the data under the same database URL)."""
+    seconds = current_app.config.get(setting, 0 if current_app.testing else 60)
+    if seconds <= 0:
+        return build()
+    key = (*key, db.engine.url.render_as_string())
+    now = time.monotonic()
+    entry = _KEPT.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = build()
+    with _KEPT_LOCK:
+        _KEPT[key] = (now + seconds, value)
+    return value
+
+
 def known_majors() -> list[str]:
-    """Majors to filter by: those of students and of postings."""
-    names = set(db.session.scalars(select(Student.major).distinct()))
-    names.update(db.session.scalars(select(PostingMajor.major).distinct()))
-    return sorted(names)
+    """Majors to filter by: those of students and of postings.
+
+    Finding the students' majors reads the whole students table (about 2 ms for 20,000 students) on
+    every visit of the postings page, for a list that rarely changes; so the list is kept for
+    JOBS_MAJORS_SECONDS (60 s). Saving or importing a posting forgets it in this process; other
+    processes, and a roster import that brings a new major, show the change within that time."""
+    def build() -> list[str]:
+        names = set(db.session.scalars(select(Student.major).distinct()))
+        names.update(db.session.scalars(select(PostingMajor.major).distinct()))
+        return sorted(names)
+
+    return _kept(("majors",), "JOBS_MAJORS_SECONDS", build)
+
+
+def forget_known_majors() -> None:
+    with _KEPT_LOCK:
+        for key in [k for k in _KEPT if k[0] == "majors"]:
+            del _KEPT[key]
 
 
 # --- saved postings -----------------------------------------------------------------------------
@@ -311,6 +371,13 @@ def saved_ids(student: Student, posting_ids=None) -> set[int]:
     if posting_ids is not None:
         stmt = stmt.where(SavedPosting.posting_id.in_(list(posting_ids)))
     return set(db.session.scalars(stmt))
+
+
+def saved_by_user(user_id: int):
+    """A column for selects of postings: whether the student account `user_id` saved the posting."""
+    student_id = select(Student.id).where(Student.user_id == user_id).scalar_subquery()
+    return (exists().where(SavedPosting.student_id == student_id, SavedPosting.posting_id == JobPosting.id)
+            .label("saved"))
 
 
 def save(student: Student, posting: JobPosting) -> bool:
@@ -346,12 +413,22 @@ def saved_postings(student: Student) -> list[SavedPosting]:
 
 # --- recommendations and feedback -----------------------------------------------------------------
 
-def recommendations_for(student: Student) -> list[Recommendation]:
-    """The stored recommendations, best first, with their postings (one query)."""
-    return list(db.session.scalars(
-        select(Recommendation).options(joinedload(Recommendation.posting))
+def recommendations_for(student: Student, *, with_saved: bool = False) -> list:
+    """The stored recommendations, best first (one query): each a row of the recommendation's rank, score,
+    reason_bits, discovery and computed_at, and its posting's LIST_COLUMNS (`id` is the posting's).
+    with_saved adds `saved`, whether the student saved the posting, and `shown`, whether it was shown
+    to them before (record_shown)."""
+    columns = [Recommendation.rank, Recommendation.score, Recommendation.reason_bits, Recommendation.discovery,
+               Recommendation.computed_at, *LIST_COLUMNS]
+    if with_saved:
+        columns.append(exists().where(SavedPosting.student_id == student.id, SavedPosting.posting_id == JobPosting.id)
+                       .label("saved"))
+        columns.append(exists().where(MatchFeedback.student_id == student.id, MatchFeedback.posting_id == JobPosting.id)
+                       .label("shown"))
+    return db.session.execute(
+        select(*columns).join(JobPosting, JobPosting.id == Recommendation.posting_id)
         .where(Recommendation.student_id == student.id).order_by(Recommendation.rank)
-    ))
+    ).all()
 
 
 def record_shown(student: Student) -> None:
@@ -586,11 +663,13 @@ def applied_ids(student: Student) -> dict[int, Application]:
 # --- mentors' and the office's view ------------------------------------------------------------
 
 def caseload_students(user, *, q: str | None = None):
-    """A select of the students whose job search the user follows: a mentor's caseload, or everyone for admins."""
+    """A select of the students whose job search the user follows: a mentor's caseload, or everyone for
+    admins; rows of id, student_no, major, degree_level and display_name."""
     from portal.accounts.models import User
     from portal.students.services import caseload_student_ids
 
-    stmt = select(Student).join(User, User.id == Student.user_id).options(joinedload(Student.user))
+    stmt = (select(Student.id, Student.student_no, Student.major, Student.degree_level, User.display_name)
+            .join(User, User.id == Student.user_id))
     if user.role == "mentor":
         stmt = stmt.where(Student.id.in_(caseload_student_ids(user)))
     if q:
@@ -599,23 +678,18 @@ def caseload_students(user, *, q: str | None = None):
     return stmt.order_by(Student.student_no)
 
 
-def job_search_summary(student_ids: list[int]) -> dict[int, dict]:
-    """Per student: recommendations, saved postings, applications and the furthest stage (three queries)."""
-    summary = {sid: {"recommendations": 0, "saved": 0, "applications": 0, "offers": 0} for sid in student_ids}
-    if not student_ids:
-        return summary
-    for sid, n in db.session.execute(select(Recommendation.student_id, func.count()).where(
-            Recommendation.student_id.in_(student_ids)).group_by(Recommendation.student_id)):
-        summary[sid]["recommendations"] = n
-    for sid, n in db.session.execute(select(SavedPosting.student_id, func.count()).where(
-            SavedPosting.student_id.in_(student_ids)).group_by(SavedPosting.student_id)):
-        summary[sid]["saved"] = n
-    offers = func.sum(case((Application.stage.in_(("offer", "signed")), 1), else_=0))
-    for sid, n, o in db.session.execute(select(Application.student_id, func.count(), offers).where(
-            Application.student_id.in_(student_ids)).group_by(Application.student_id)):
-        summary[sid]["applications"] = n
-        summary[sid]["offers"] = int(o or 0)
-    return summary
+def with_job_search_counts(stmt):
+    """caseload_students() with each student's recommendations, saved postings, applications and offers,
+    counted in the same statement (for the rows of one page only: add it after filtering)."""
+    def counted(model, *where):
+        return (select(func.count()).select_from(model).where(model.student_id == Student.id, *where)
+                .correlate(Student).scalar_subquery())
+
+    return stmt.add_columns(
+        counted(Recommendation).label("recommendations"), counted(SavedPosting).label("saved"),
+        counted(Application).label("applications"),
+        counted(Application, Application.stage.in_(("offer", "signed"))).label("offers"),
+    )
 
 
 def mentors_students_for_referral(mentor) -> list[Student]:
@@ -632,34 +706,45 @@ def mentors_students_for_referral(mentor) -> list[Student]:
 # --- match quality and weights -------------------------------------------------------------------
 
 def match_quality(*, by: str = "major") -> dict:
-    """The funnel shown → viewed → saved → applied and the not-interested reasons, by college and major."""
+    """The funnel shown → viewed → saved → applied and the not-interested reasons, by college and major.
+
+    Both are read from the whole feedback table (several milliseconds at 20,000 students), so the
+    figures are kept for JOBS_QUALITY_SECONDS (60 s): what students did in the last minute may not
+    show yet."""
+    return _kept(("quality", by), "JOBS_QUALITY_SECONDS", lambda: _match_quality(by))
+
+
+def _match_quality(by: str) -> dict:
     keys = [Student.college, Student.major] if by == "major" else [Student.college]
-    funnel = db.session.execute(
-        select(*keys, func.count(), func.count(MatchFeedback.viewed_at), func.count(MatchFeedback.saved_at),
-               func.count(MatchFeedback.applied_at), func.count(MatchFeedback.dismissed_at))
-        .join(Student, Student.id == MatchFeedback.student_id).group_by(*keys).order_by(*keys)
-    ).all()
-    reasons = db.session.execute(
-        select(*keys, MatchFeedback.dismiss_reason, func.count())
+    # one pass: counts per group and reason, summed per group below
+    grouped = db.session.execute(
+        select(*keys, MatchFeedback.dismiss_reason, func.count(), func.count(MatchFeedback.viewed_at),
+               func.count(MatchFeedback.saved_at), func.count(MatchFeedback.applied_at),
+               func.count(MatchFeedback.dismissed_at))
         .join(Student, Student.id == MatchFeedback.student_id)
-        .where(MatchFeedback.dismissed_at.is_not(None)).group_by(*keys, MatchFeedback.dismiss_reason)
+        .group_by(*keys, MatchFeedback.dismiss_reason).order_by(*keys)
     ).all()
-    by_key: dict[tuple, dict[str, int]] = {}
-    for row in reasons:
-        by_key.setdefault(tuple(row[:len(keys)]), {})[row[len(keys)]] = row[-1]
-    rows = []
-    totals = {"shown": 0, "viewed": 0, "saved": 0, "applied": 0, "dismissed": 0}
-    total_reasons: dict[str, int] = {}
-    for row in funnel:
+    names = ("shown", "viewed", "saved", "applied", "dismissed")
+    by_key: dict[tuple, dict] = {}
+    for row in grouped:
         key = tuple(row[:len(keys)])
-        shown, viewed, saved, applied, dismissed = row[len(keys):]
-        counts = {"shown": shown, "viewed": viewed, "saved": saved, "applied": applied, "dismissed": dismissed}
-        for name, value in counts.items():
+        reason = row[len(keys)]
+        counts = row[len(keys) + 1:]
+        entry = by_key.setdefault(key, {"counts": dict.fromkeys(names, 0), "reasons": {}})
+        for name, value in zip(names, counts):
+            entry["counts"][name] += value
+        if counts[4]:  # dismissed with this reason
+            entry["reasons"][reason] = entry["reasons"].get(reason, 0) + counts[4]
+    rows = []
+    totals = dict.fromkeys(names, 0)
+    total_reasons: dict[str, int] = {}
+    for key, entry in by_key.items():  # in the database's order of the groups
+        for name, value in entry["counts"].items():
             totals[name] += value
-        for reason, n in by_key.get(key, {}).items():
+        for reason, n in entry["reasons"].items():
             total_reasons[reason] = total_reasons.get(reason, 0) + n
-        rows.append({"college": key[0], "major": key[1] if by == "major" else "", **counts,
-                     "reasons": by_key.get(key, {})})
+        rows.append({"college": key[0], "major": key[1] if by == "major" else "", **entry["counts"],
+                     "reasons": entry["reasons"]})
     return {"rows": rows, "totals": totals, "reasons": total_reasons}
 
 

@@ -213,9 +213,6 @@ def _editor_context(resume: Resume, *, open_section: str | None = None, open_ite
         latest=latest,
         changed_since_submission=bool(latest and resume.updated_at > latest.submitted_at),
         last_reviewed=next((v for v in versions if v.status == VersionStatus.REVIEWED), None),
-        reply_form=ReplyForm(formdata=None),
-        move_form=MoveForm(formdata=None),
-        button_form=EmptyForm(formdata=None),
         photo_version=resume.updated_at.timestamp() if resume.has_photo else None,
     )
 

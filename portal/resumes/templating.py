@@ -60,6 +60,29 @@ def url_maker():
     return u
 
 
+# A section's links, from one url_for() each per request: the section key replaces a placeholder.
+SECTION_PATTERNS = {
+    "editor": ("resumes.edit", {"_anchor": "section-@section@"}),
+    "fragment": ("resumes.section", {"section": "@section@"}),
+    "edit_single": ("resumes.section", {"section": "@section@", "edit": 1}),
+    "new_item": ("resumes.item_new", {"section": "@section@"}),
+}
+
+
+def section_url(name: str, resume_id: int, key: str) -> str:
+    """url_for() of SECTION_PATTERNS[name] for this resume and section (keys are plain words)."""
+    from flask import g, url_for
+
+    patterns = g.get("resume_section_patterns")
+    if patterns is None:
+        patterns = g.resume_section_patterns = {}
+    pattern = patterns.get((name, resume_id))
+    if pattern is None:
+        endpoint, values = SECTION_PATTERNS[name]
+        pattern = patterns[(name, resume_id)] = url_for(endpoint, resume_id=resume_id, **values)
+    return pattern.replace("@section@", key)
+
+
 @lru_cache(maxsize=2048)
 def _sanitized_short(text: str):
     return sanitize_html(text)
@@ -85,6 +108,7 @@ def init_blueprint(bp) -> None:
         return {
             "L": repeated_words(),
             "u": url_maker(),
+            "su": section_url,
             "csrf": generate_csrf(),
             "sanitized": sanitized,
             "resume_status_labels": RESUME_STATUS,

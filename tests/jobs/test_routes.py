@@ -64,6 +64,26 @@ def test_postings_list_queries_do_not_grow_with_rows(app, client_as, make_postin
     assert many.count == few.count
 
 
+def test_major_filter_keeps_its_list_and_learns_new_majors(app, client_as, make_posting, make_student, monkeypatch):
+    from portal.jobs import services
+
+    app.config["JOBS_MAJORS_SECONDS"] = 60
+    services.forget_known_majors()
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    client = client_as("student")
+    make_posting(title="一", majors="临床医学")
+    assert '<option value="临床医学">' in client.get("/jobs/", headers=EN).get_data(as_text=True)
+    make_posting(title="二", majors="预防医学")  # a saved posting is seen at once
+    assert '<option value="预防医学">' in client.get("/jobs/", headers=EN).get_data(as_text=True)
+    make_student(major="口腔医学")  # a student's new major, within the time limit
+    assert '<option value="口腔医学">' not in client.get("/jobs/", headers=EN).get_data(as_text=True)
+    clock[0] += 61
+    body = client.get("/jobs/?major=口腔医学", headers=EN).get_data(as_text=True)
+    assert '<option selected value="口腔医学">' in body and '<option value="临床医学">' in body
+    services.forget_known_majors()
+
+
 def test_drafts_are_for_curators_only(client_as, make_posting):
     draft = make_posting(status="draft")
     assert client_as("student").get(f"/jobs/{draft}").status_code == 403
@@ -118,6 +138,12 @@ def test_recommendations_page_shows_reasons_and_records_what_was_shown(app, clie
     assert "Grassroots post in your home province 贵州" in body
     assert "Matches your major 临床医学" in body
     assert count(app, MatchFeedback) == 1
+    client.get("/jobs/recommendations")
+    assert count(app, MatchFeedback) == 1
+    make_posting(title="河南住院医师")  # a new recommendation beside one already shown
+    recommend()
+    assert "河南住院医师" in client.get("/jobs/recommendations", headers=EN).get_data(as_text=True)
+    assert count(app, MatchFeedback) == 2
 
 
 def test_recommendations_page_reads_them_in_a_fixed_number_of_queries(app, client_as, users, make_posting, recommend,
@@ -388,6 +414,32 @@ def test_match_quality_page_and_weights(app, client_as, users, make_posting, rec
     assert response.status_code == 400
     with app.app_context():
         assert matching.weights()["major"] == 45
+
+
+def test_match_quality_figures_are_kept_for_a_minute(app, client_as, make_posting, recommend, monkeypatch):
+    from portal.jobs import services
+
+    app.config["JOBS_QUALITY_SECONDS"] = 60
+    clock = [5000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    posting_id = make_posting()
+    recommend()
+    student = client_as("student")
+    student.get("/jobs/recommendations")
+    admin = client_as("admin")
+
+    def table() -> str:
+        body = admin.get("/jobs/manage/quality", headers=EN).get_data(as_text=True)
+        return body[body.index('<table class="table quality">'):body.index("</table>")]
+
+    before = table()
+    assert "临床医学院" in before
+    student.post(f"/jobs/recommendations/{posting_id}/dismiss", data={"reason": "region"}, headers=EN)
+    assert table() == before
+    clock[0] += 61
+    after = table()
+    assert after != before and "<td>1</td>" in after
+    services._KEPT.clear()
 
 
 # --- command line ----------------------------------------------------------------------------------
