@@ -140,3 +140,12 @@ class CounselorForm(FlaskForm):
         validators=[DataRequired()],
     )
     submit = SubmitField(_l("Save"))
+
+
+class NoShowLimitForm(FlaskForm):
+    limit = IntegerField(
+        _l("Missed appointments before self-booking pauses"),
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
+        description=_l("0 means booking is never paused. A mentor lifts a pause by excusing a missed appointment."),
+    )
+    submit = SubmitField(_l("Save"))

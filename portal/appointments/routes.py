@@ -25,6 +25,7 @@ from portal.appointments.forms import (
     BookForm,
     CampaignForm,
     CounselorForm,
+    NoShowLimitForm,
     OutcomeForm,
     PublishForm,
     ReasonForm,
@@ -621,7 +622,22 @@ def campaign_remind(campaign_id: int):
 def admin_hosts():
     policy.require("appointments.admin")
     return render_template("appointments/admin_hosts.html", mentors=services.mentors_with_profiles(),
-                           form=CounselorForm(formdata=None))
+                           form=CounselorForm(formdata=None),
+                           limit_form=NoShowLimitForm(formdata=None, limit=services.no_show_limit()))
+
+
+@bp.post("/admin/no-show-limit")
+@login_required
+def admin_no_show_limit():
+    policy.require("appointments.admin")
+    form = NoShowLimitForm()
+    if form.validate_on_submit():
+        services.set_no_show_limit(form.limit.data, actor=current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("appointments.admin_hosts"))
+    return render_template("appointments/admin_hosts.html", mentors=services.mentors_with_profiles(),
+                           form=CounselorForm(formdata=None), limit_form=form), 400
 
 
 @bp.post("/admin/hosts/<int:user_id>/counselor")

@@ -169,6 +169,20 @@ def set_counselor(user: User, counselor: bool, *, actor) -> HostProfile:
     return profile
 
 
+def no_show_limit() -> int:
+    return int(settings.get("appointments.no_show_limit") or 0)
+
+
+def set_no_show_limit(limit: int, *, actor) -> None:
+    """The office sets how many missed appointments pause a student's self-booking (0: never)."""
+    if not 0 <= limit <= 20:
+        raise AppointmentError(_("Choose a number from 0 to 20."))
+    before = no_show_limit()
+    settings.put("appointments.no_show_limit", limit, actor=actor)
+    audit.record(actor, "appointments.no_show_limit_set", target_type="Setting", target_id="appointments.no_show_limit",
+                 detail=f"{before} -> {limit}")
+
+
 def mentors_with_profiles() -> list[tuple[User, bool]]:
     rows = db.session.execute(
         select(User, HostProfile.psychological_counselor)
@@ -428,7 +442,7 @@ class Pause:
 
 
 def booking_pause(student: Student) -> Pause:
-    limit = int(settings.get("appointments.no_show_limit") or 0)
+    limit = no_show_limit()
     count = no_show_counts([student.id]).get(student.id, 0)
     return Pause(paused=bool(limit) and count >= limit, count=count, limit=limit)
 

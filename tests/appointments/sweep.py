@@ -37,6 +37,7 @@ EXPECTATIONS = {
     "appointments.campaign": ("GET", "/appointments/campaigns/{appt_campaign_id}", only("mentor")),
     "appointments.campaign_remind": ("POST", "/appointments/campaigns/{appt_campaign_id}/remind", only("mentor", ok=302)),
     "appointments.admin_hosts": ("GET", "/appointments/admin/hosts", only("admin")),
+    "appointments.admin_no_show_limit": ("POST", "/appointments/admin/no-show-limit", only("admin", ok=400)),
     "appointments.admin_host_counselor": ("POST", "/appointments/admin/hosts/{appt_mentor_user_id}/counselor",
                                           only("admin", ok=400)),
 }
