@@ -7,12 +7,13 @@ from dataclasses import dataclass, fields
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
-from portal.students.models import HardshipClaim, MentorAssignment, Student
+from portal.students.models import AssignmentKind, HardshipClaim, MentorAssignment, Student
 from portal.students.services import caseload_student_ids
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -96,36 +97,114 @@ def _student_filters(stmt: Select, filters: LedgerFilters) -> Select:
     return stmt
 
 
+# Built once: statements are immutable, and assembling these loader options costs more per page view
+# than running the queries they describe.
+_LISTED_CLAIMS = (
+    select(HardshipClaim)
+    .join(Student, Student.id == HardshipClaim.student_id)
+    .options(
+        # only the columns the list and the export show: a 50-row page otherwise loads
+        # every account's password hash and timestamps for nothing
+        joinedload(HardshipClaim.student).options(
+            load_only(Student.student_no, Student.user_id, Student.college, Student.major, Student.degree_level,
+                      Student.graduation_year, Student.class_name),
+            joinedload(Student.user).load_only(User.display_name),
+            selectinload(Student.assignments).options(
+                load_only(MentorAssignment.student_id, MentorAssignment.mentor_id, MentorAssignment.kind),
+                joinedload(MentorAssignment.mentor).load_only(User.display_name),
+            ),
+        ),
+        joinedload(HardshipClaim.decided_by).load_only(User.display_name),
+    )
+)
+
+
 def ledger_query(viewer, filters: LedgerFilters) -> Select:
     """One row per claim, with its student, the student's mentors and who decided, in fixed queries."""
-    stmt = (
-        select(HardshipClaim)
-        .join(Student, Student.id == HardshipClaim.student_id)
-        .options(
-            # only the columns the list and the export show: a 50-row page otherwise loads
-            # every account's password hash and timestamps for nothing
-            joinedload(HardshipClaim.student).options(
-                load_only(Student.student_no, Student.user_id, Student.college, Student.major, Student.degree_level,
-                          Student.graduation_year, Student.class_name),
-                joinedload(Student.user).load_only(User.display_name),
-                selectinload(Student.assignments).options(
-                    load_only(MentorAssignment.student_id, MentorAssignment.mentor_id, MentorAssignment.kind),
-                    joinedload(MentorAssignment.mentor).load_only(User.display_name),
-                ),
-            ),
-            joinedload(HardshipClaim.decided_by).load_only(User.display_name),
-        )
-    )
+    stmt = _LISTED_CLAIMS
     if filters.q or filters.sort == "name":
         stmt = stmt.join(User, User.id == Student.user_id)
-    stmt = _student_filters(scope(stmt, viewer), filters)
+    stmt = _claim_filters(_student_filters(scope(stmt, viewer), filters), filters)
+    return stmt.order_by(*SORTS.get(filters.sort, SORTS["student_no"]))
+
+
+def _claim_filters(stmt: Select, filters: LedgerFilters) -> Select:
     if filters.category:
         stmt = stmt.where(HardshipClaim.category == filters.category)
     if filters.status:
         stmt = stmt.where(HardshipClaim.status == filters.status)
     if filters.source:
         stmt = stmt.where(HardshipClaim.source == filters.source)
-    return stmt.order_by(*SORTS.get(filters.sort, SORTS["student_no"]))
+    return stmt
+
+
+def ledger_count(viewer, filters: LedgerFilters) -> Select:
+    """How many claims ledger_query() lists, joining the roster only when a student filter needs it."""
+    stmt = select(func.count(HardshipClaim.id))
+    if _needs_student(filters):
+        stmt = stmt.join(Student, Student.id == HardshipClaim.student_id)
+        if filters.q:
+            stmt = stmt.join(User, User.id == Student.user_id)
+    return _claim_filters(_student_filters(scope(stmt, viewer), filters), filters)
+
+
+_DECIDER = aliased(User, name="decider")
+_MENTOR = aliased(User, name="mentor")
+# at most one primary mentor per student (uq_mentor_assignments_one_primary): a scalar subquery is exact
+_PRIMARY_MENTOR = (
+    select(_MENTOR.display_name)
+    .join(MentorAssignment, MentorAssignment.mentor_id == _MENTOR.id)
+    .where(MentorAssignment.student_id == Student.id, MentorAssignment.kind == AssignmentKind.PRIMARY)
+    .correlate(Student)
+    .scalar_subquery()
+)
+
+
+def page_rows(viewer, filters: LedgerFilters, *, limit: int, offset: int) -> Select:
+    """One page of the list as plain rows, in one statement.
+
+    The inner query sorts and cuts the page from the claims with only what the filters and the sort
+    need; the outer one fetches names, mentor and decider for those rows alone (joined before the
+    cut, they were looked up for every matching claim, thousands on a filtered ledger).
+    """
+    order = SORTS.get(filters.sort, SORTS["student_no"])
+    inner = select(HardshipClaim.id).join(Student, Student.id == HardshipClaim.student_id)
+    if filters.q or filters.sort == "name":
+        inner = inner.join(User, User.id == Student.user_id)
+    inner = _claim_filters(_student_filters(scope(inner, viewer), filters), filters)
+    ids = inner.order_by(*order).limit(limit).offset(offset).subquery("page_ids")
+    return (
+        select(
+            HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source, HardshipClaim.status,
+            HardshipClaim.decided_at, Student.id.label("student_id"), Student.student_no, Student.college,
+            Student.major, Student.graduation_year, User.display_name.label("name"),
+            _DECIDER.display_name.label("decided_by"), _PRIMARY_MENTOR.label("primary_mentor"),
+        )
+        .select_from(ids)
+        .join(HardshipClaim, HardshipClaim.id == ids.c.id)
+        .join(Student, Student.id == HardshipClaim.student_id)
+        .join(User, User.id == Student.user_id)
+        .outerjoin(_DECIDER, _DECIDER.id == HardshipClaim.decided_by_id)
+        .order_by(*order)
+    )
+
+
+class _LedgerPagination(SelectPagination):
+    """flask_sqlalchemy's page with our two statements: the page's rows (page_rows) and a count
+    that joins only what the filters need (its default wraps the listing query in a subquery)."""
+
+    def _query_items(self) -> list:
+        viewer, filters = self._query_args["viewer"], self._query_args["filters"]
+        return db.session.execute(page_rows(viewer, filters, limit=self.per_page, offset=self._query_offset)).all()
+
+    def _query_count(self) -> int:
+        return db.session.scalar(ledger_count(self._query_args["viewer"], self._query_args["filters"]))
+
+
+def ledger_page(viewer, filters: LedgerFilters, *, page: int, per_page: int = 50) -> SelectPagination:
+    """One page of the ledger as rows (see page_rows) and the number of matching claims: two statements."""
+    return _LedgerPagination(page=max(page, 1), per_page=per_page, max_per_page=200, error_out=False,
+                             viewer=viewer, filters=filters)
 
 
 def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]:
@@ -151,15 +230,54 @@ def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]
     return counts
 
 
+def _distinct_values(column) -> Select:
+    """The distinct non-null values of an indexed column as a "loose index scan": a recursive query
+    that asks the index for the smallest value above the previous one, once per value."""
+    values = select(func.min(column).label("value")).cte(f"{column.key}_values", recursive=True)
+    values = values.union_all(
+        select(select(func.min(column)).where(column > values.c.value).scalar_subquery())
+        .where(values.c.value.is_not(None))
+    )
+    return select(values.c.value).where(values.c.value.is_not(None))
+
+
+def _college_major_pairs() -> Select:
+    """(college, major) pairs of the roster, hopping along ix_students_college_major: each college,
+    then within it each major (a loose index scan, as in _distinct_values)."""
+    colleges = select(func.min(Student.college).label("college")).cte("colleges", recursive=True)
+    colleges = colleges.union_all(
+        select(select(func.min(Student.college)).where(Student.college > colleges.c.college).scalar_subquery())
+        .where(colleges.c.college.is_not(None))
+    )
+    first_major = select(func.min(Student.major)).where(Student.college == colleges.c.college).scalar_subquery()
+    pairs = (
+        select(colleges.c.college, first_major.label("major"))
+        .where(colleges.c.college.is_not(None))
+        .cte("college_majors", recursive=True)
+    )
+    next_major = (
+        select(func.min(Student.major))
+        .where(Student.college == pairs.c.college, Student.major > pairs.c.major)
+        .scalar_subquery()
+    )
+    pairs = pairs.union_all(select(pairs.c.college, next_major).where(pairs.c.major.is_not(None)))
+    return select(pairs.c.college, pairs.c.major).where(pairs.c.major.is_not(None))
+
+
+_COLLEGE_MAJORS = _college_major_pairs()
+_GRADUATION_YEARS = _distinct_values(Student.graduation_year)
+_COHORTS = _distinct_values(Student.cohort)
+
+
 def filter_choices() -> dict[str, list]:
     """Colleges, majors and years present in the roster, for the filter lists.
 
-    Three small queries, each answered from an index alone (one DISTINCT over all four columns
-    would sort the whole roster on every page view).
+    Three small queries, each hopping along an index from one value to the next (SELECT DISTINCT
+    would read the whole roster's index on every page view; this reads one entry per value).
     """
-    pairs = db.session.execute(select(Student.college, Student.major).distinct()).all()
-    years = db.session.scalars(select(Student.graduation_year).distinct()).all()
-    cohorts = db.session.scalars(select(Student.cohort).distinct()).all()
+    pairs = db.session.execute(_COLLEGE_MAJORS).all()
+    years = db.session.scalars(_GRADUATION_YEARS).all()
+    cohorts = db.session.scalars(_COHORTS).all()
     return {
         "colleges": sorted({college for college, _ in pairs if college}),
         "majors": sorted({major for _, major in pairs if major}),

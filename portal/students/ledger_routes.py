@@ -18,7 +18,6 @@ from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate
 from portal.students import bp, ledger, services
 from portal.students.forms import ChecklistItemForm, EmptyForm, LedgerFilterForm
 from portal.students.models import ChecklistItem
@@ -47,7 +46,7 @@ def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, dict, bool]:
 def ledger_page():
     policy.require("ledger.view")
     form, filters, options, valid = _filters()
-    page = paginate(ledger.ledger_query(current_user, filters), per_page=50)
+    page = ledger.ledger_page(current_user, filters, page=request.args.get("page", 1, type=int) or 1)
     counts = ledger.category_counts(current_user, filters)
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
     response = render(
