@@ -57,9 +57,8 @@ class CaseloadFilters:
 
 @dataclass
 class CaseloadRow:
-    student: Student
+    student: object  # a row of caseload_query
     kind: str | None
-    mentors: list = field(default_factory=list)
     claims: list = field(default_factory=list)
     state: str | None = None
     last_contact: datetime | None = None
@@ -102,18 +101,15 @@ PRIORITY_ORDER = case({"high": 0, "normal": 1, "low": 2}, value=Student.priority
 
 
 def caseload_query(mentor, filters: CaseloadFilters) -> Select:
-    """The mentor's students, filtered and sorted, loading claims and mentors in fixed queries."""
+    """The mentor's students, filtered and sorted, as plain rows: what the list shows of each student,
+    and how this mentor supports them (whole ORM objects cost more to build, and to expire at the
+    request's commit, than the queries that fetch them)."""
     last_contact = _last_contact(Student.id)
     stmt = (
-        select(Student)
+        select(Student.id, Student.student_no, Student.class_name, Student.major, Student.priority,
+               User.display_name.label("name"), MentorAssignment.kind.label("kind"))
         .join(MentorAssignment, and_(MentorAssignment.student_id == Student.id, MentorAssignment.mentor_id == mentor.id))
         .join(User, User.id == Student.user_id)
-        .options(
-            joinedload(Student.user).load_only(User.display_name),
-            selectinload(Student.claims).load_only(HardshipClaim.student_id, HardshipClaim.category,
-                                                   HardshipClaim.level, HardshipClaim.status),
-            *_assignments_loaded(),
-        )
     )
     if filters.q:
         needle = filters.q.strip()
@@ -155,11 +151,25 @@ def caseload_query(mentor, filters: CaseloadFilters) -> Select:
     return stmt.order_by(*orders.get(filters.sort, orders["priority"]))
 
 
-def caseload_rows(mentor, students: list[Student]) -> list[CaseloadRow]:
-    """Contacts, follow-ups, appointments and outcomes of one page of students: one query each."""
+@dataclass
+class CaseloadClaim:
+    category: str
+    level: str | None
+    status: str
+
+
+def caseload_rows(mentor, students: list, *, no_contact: int | None = None) -> list[CaseloadRow]:
+    """Claims, contacts, follow-ups, appointments and outcomes of one page of students (rows of
+    caseload_query): one query each."""
     ids = [s.id for s in students]
+    claims: dict[int, list[CaseloadClaim]] = {}
     contacts: dict[int, tuple] = {}
     if ids:
+        for student_id, category, level, status in db.session.execute(
+            select(HardshipClaim.student_id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.status)
+            .where(HardshipClaim.student_id.in_(ids))
+        ):
+            claims.setdefault(student_id, []).append(CaseloadClaim(category, level, status))
         open_fu = _open_follow_up(mentor)
         for student_id, last, n_open, next_fu in db.session.execute(
             select(
@@ -175,24 +185,23 @@ def caseload_rows(mentor, students: list[Student]) -> list[CaseloadRow]:
     appointments = services.next_appointments(ids) if ids else {}
     outcomes = services.outcome_statuses(ids) if ids else {}
     plans = services.plan_progress(ids) if ids else {}
-    cutoff = utcnow() - timedelta(days=no_contact_days())
+    cutoff = utcnow() - timedelta(days=no_contact if no_contact is not None else no_contact_days())
     today = services.local_today()
     rows = []
     for student in students:
         last, n_open, next_fu = contacts.get(student.id, (None, 0, None))
         if isinstance(next_fu, str):  # SQLite returns MIN() over dates as text
             next_fu = date.fromisoformat(next_fu)
-        mine = next((a for a in student.assignments if a.mentor_id == mentor.id), None)
+        own = claims.get(student.id, [])
         # a class's primary mentor keeps in touch with the students who need support; a counselor
         # assigned to a student, with that student whatever the ledger says
-        in_support = (any(c.status != ClaimStatus.REJECTED for c in student.claims) or student.priority == "high"
-                      or (mine is not None and mine.kind != AssignmentKind.PRIMARY))
+        in_support = (any(c.status != ClaimStatus.REJECTED for c in own) or student.priority == "high"
+                      or student.kind != AssignmentKind.PRIMARY)
         rows.append(CaseloadRow(
             student=student,
-            kind=mine.kind if mine else None,
-            mentors=sorted(student.assignments, key=lambda a: (a.kind != AssignmentKind.PRIMARY, a.mentor.display_name)),
-            claims=sorted(student.claims, key=lambda c: c.category),
-            state=claims_state(student.claims),
+            kind=student.kind,
+            claims=sorted(own, key=lambda c: c.category),
+            state=claims_state(own),
             last_contact=last,
             open_follow_ups=n_open,
             next_follow_up=next_fu,

@@ -14,6 +14,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.pagination import paginate
 from portal.students import bp, caseload, ledger, services
+from portal.students.paging import rows_page
 from portal.students.forms import (
     AssignForm,
     AssignmentFilterForm,
@@ -39,11 +40,12 @@ def caseload_page():
             priority=form.priority.data or None, kind=form.kind.data or None, attention=form.attention.data or None,
             sort=form.sort.data or "priority",
         )
-    page = paginate(caseload.caseload_query(current_user, filters), per_page=50)
-    rows = caseload.caseload_rows(current_user, page.items)
+    page = rows_page(caseload.caseload_query(current_user, filters), page=request.args.get("page", 1, type=int) or 1)
+    days = caseload.no_contact_days()
+    rows = caseload.caseload_rows(current_user, page.items, no_contact=days)
     response = render(
         "students/caseload.html", "students/_caseload_results.html", status=200 if valid else 400,
-        form=form, page=page, rows=rows, no_contact_days=caseload.no_contact_days(),
+        form=form, page=page, rows=rows, no_contact_days=days,
     )
     audit.record(current_user, "caseload.viewed", target_type="Caseload", detail=f"page={page.page}")
     db.session.commit()
