@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from portal import settings
 from portal.accounts.models import User
@@ -227,10 +227,40 @@ class AssignmentFilters:
     in_ledger: bool = False
 
 
+_ACCOUNT = aliased(User, name="account")
+# the name as a subquery: the search filter joins users itself
+_STUDENT_NAME = (
+    select(_ACCOUNT.display_name).where(_ACCOUNT.id == Student.user_id).correlate(Student).scalar_subquery().label("name")
+)
+
+
 def assignment_query(filters: AssignmentFilters) -> Select:
-    """Students for the office's assignment page, with their mentors, in fixed queries."""
-    stmt = select(Student).options(joinedload(Student.user).load_only(User.display_name), *_assignments_loaded())
+    """Students for the office's assignment page, as plain rows of what the list shows."""
+    stmt = select(
+        Student.id, Student.student_no, Student.college, Student.major, Student.degree_level, Student.graduation_year,
+        Student.class_name, _STUDENT_NAME,
+    )
     return _assignment_filters(stmt, filters).order_by(Student.student_no)
+
+
+@dataclass
+class ListedMentor:
+    kind: str
+    name: str
+
+
+def mentors_of(student_ids: list[int]) -> dict[int, list[ListedMentor]]:
+    """Each listed student's mentors (how they support them, and their name), in one query."""
+    found: dict[int, list[ListedMentor]] = {}
+    if student_ids:
+        for student_id, kind, name in db.session.execute(
+            select(MentorAssignment.student_id, MentorAssignment.kind, User.display_name)
+            .join(User, User.id == MentorAssignment.mentor_id)
+            .where(MentorAssignment.student_id.in_(student_ids))
+            .order_by(MentorAssignment.student_id, MentorAssignment.mentor_id)
+        ):
+            found.setdefault(student_id, []).append(ListedMentor(kind, name))
+    return found
 
 
 def _assignment_filters(stmt: Select, filters: AssignmentFilters) -> Select:
