@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -245,6 +246,44 @@ def ledger_page(viewer, filters: LedgerFilters, *, page: int, per_page: int = 50
     """One page of the ledger as rows (see page_rows) and the number of matching claims: two statements."""
     return _LedgerPagination(page=max(page, 1), per_page=per_page, max_per_page=200, error_out=False,
                              viewer=viewer, filters=filters)
+
+
+class ListedClaim(NamedTuple):
+    """A row of the ledger list with its words and links ready: the template only places them (a
+    template's function call costs several microseconds, and a row made seven)."""
+
+    profile_url: str
+    claim_url: str
+    name: str
+    student_no: str
+    college: str
+    major: str
+    graduation_year: int
+    category: str
+    source: str
+    status: str | None
+    status_label: str
+    decided_by: str | None
+    decided_on: str
+    primary_mentor: str | None
+
+
+def listed_claims(rows, *, labeller, zone) -> list[ListedClaim]:
+    """page_rows() rows for the list, labelled in the reader's language, days in the office's zone."""
+    from portal.students import labels
+    from portal.templating import IdUrl
+
+    profile_url, claim_url = IdUrl("students.profile", "student_id"), IdUrl("students.claim", "claim_id")
+    label, category_label = labeller.label, labeller.category_label
+    return [
+        ListedClaim(
+            profile_url(r.student_id), claim_url(r.id), r.name, r.student_no, r.college, r.major, r.graduation_year,
+            category_label(r.category, r.level, short=True), label(labels.SOURCES, r.source), r.status,
+            label(labels.STATUSES, r.status), r.decided_by,
+            r.decided_at.astimezone(zone).strftime("%Y-%m-%d") if r.decided_at else "", r.primary_mentor,
+        )
+        for r in rows
+    ]
 
 
 def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]:
