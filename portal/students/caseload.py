@@ -60,6 +60,12 @@ class CaseloadRow:
     student: object  # a row of caseload_query
     kind: str | None
     claims: list = field(default_factory=list)
+    # words and links ready for the list (see caseload_rows' labeller)
+    profile_url: str = ""
+    kind_label: str = ""
+    priority_label: str = ""
+    state_label: str = ""
+    last_contact_day: str = ""
     state: str | None = None
     last_contact: datetime | None = None
     open_follow_ups: int = 0
@@ -156,11 +162,17 @@ class CaseloadClaim:
     category: str
     level: str | None
     status: str
+    text: str = ""  # the chip's words: short category and level
+    status_label: str = ""
 
 
-def caseload_rows(mentor, students: list, *, no_contact: int | None = None) -> list[CaseloadRow]:
+def caseload_rows(mentor, students: list, *, no_contact: int | None = None, labeller=None) -> list[CaseloadRow]:
     """Claims, contacts, follow-ups, appointments and outcomes of one page of students (rows of
-    caseload_query): one query each."""
+    caseload_query): one query each.
+
+    With a labeller (labels.Labeller), each row's words and link are made here for the list: a
+    template's function call costs several microseconds, and a row made a dozen.
+    """
     ids = [s.id for s in students]
     claims: dict[int, list[CaseloadClaim]] = {}
     contacts: dict[int, tuple] = {}
@@ -211,7 +223,26 @@ def caseload_rows(mentor, students: list, *, no_contact: int | None = None) -> l
             stale=in_support and (last is None or last < cutoff),
             overdue=next_fu is not None and next_fu < today,
         ))
+    if labeller is not None:
+        _label_rows(rows, labeller)
     return rows
+
+
+def _label_rows(rows: list[CaseloadRow], labeller) -> None:
+    from portal.students import labels
+    from portal.templating import IdUrl
+
+    profile_url, label, zone = IdUrl("students.profile", "student_id"), labeller.label, services.local_zone()
+    for row in rows:
+        student = row.student
+        row.profile_url = profile_url(student.id)
+        row.kind_label = label(labels.ASSIGNMENT_KINDS, row.kind)
+        row.priority_label = label(labels.PRIORITIES, student.priority)
+        row.state_label = label(labels.STATUSES, row.state)
+        row.last_contact_day = row.last_contact.astimezone(zone).strftime("%Y-%m-%d") if row.last_contact else ""
+        for claim in row.claims:
+            claim.text = labeller.category_label(claim.category, claim.level, short=True)
+            claim.status_label = label(labels.STATUSES, claim.status)
 
 
 @dataclass

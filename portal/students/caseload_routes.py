@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +13,7 @@ from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.students import bp, caseload, ledger, services
+from portal.students import bp, caseload, labels, ledger, services
 from portal.students.paging import rows_page
 from portal.students.forms import (
     AssignForm,
@@ -41,7 +42,7 @@ def caseload_page():
         )
     page = rows_page(caseload.caseload_query(current_user, filters), page=request.args.get("page", 1, type=int) or 1)
     days = caseload.no_contact_days()
-    rows = caseload.caseload_rows(current_user, page.items, no_contact=days)
+    rows = caseload.caseload_rows(current_user, page.items, no_contact=days, labeller=labels.Labeller(str(get_locale())))
     response = render(
         "students/caseload.html", "students/_caseload_results.html", status=200 if valid else 400,
         form=form, page=page, rows=rows, no_contact_days=days,
