@@ -32,3 +32,14 @@ def select_html(field, **kwargs) -> Markup:
         selected = "selected " if choice.selected else ""
         options.append(f'<option {selected}value="{escape(value)}">{label}</option>')
     return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>")
+
+
+def check_items_html(field) -> Markup:
+    """The <li> checkboxes of students/_macros.html's checks() for a field, in one Python loop (a Jinja
+    loop costs ~10 µs a box; the regions alone are 31)."""
+    field_id, name = escape(field.id), escape(field.name)
+    return Markup("".join(
+        f'<li><input type="checkbox" id="{field_id}-{i}" name="{name}" value="{escape(choice.value)}"'
+        f'{" checked" if choice.selected else ""}> <label for="{field_id}-{i}">{escape(choice.label)}</label></li>'
+        for i, choice in enumerate(field.iter_choices())
+    ))
