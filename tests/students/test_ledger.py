@@ -320,3 +320,11 @@ def test_ledger_pages_list_the_claims_in_the_chosen_order(app, users, make_stude
                     page_two = ledger.ledger_page(viewer, filters, page=2, per_page=3)
                     assert [r.id for r in page_one.items + page_two.items] == expected[:6], (sort, extra)
                     assert page_one.total == len(expected)
+        # the roster walk (chosen when many claims match) lists the same page as the sort
+        admin = db.session.get(User, users["admin"].id)
+        for extra in ({}, {"status": "verified"}, {"category": "financial_hardship", "status": "verified"}):
+            filters = ledger.LedgerFilters(**extra)
+            for offset in (0, 2, 4):
+                walked = db.session.execute(ledger.page_rows(admin, filters, limit=3, offset=offset, walk=True)).all()
+                sorted_ = db.session.execute(ledger.page_rows(admin, filters, limit=3, offset=offset)).all()
+                assert walked == sorted_ and (walked or offset), (extra, offset)
