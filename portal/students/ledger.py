@@ -143,7 +143,7 @@ def _claim_filters(stmt: Select, filters: LedgerFilters) -> Select:
 
 def ledger_count(viewer, filters: LedgerFilters) -> Select:
     """How many claims ledger_query() lists, joining the roster only when a student filter needs it."""
-    stmt = select(func.count(HardshipClaim.id))
+    stmt = select(func.count()).select_from(HardshipClaim)  # count(*): from an index alone
     if _needs_student(filters):
         stmt = stmt.join(Student, Student.id == HardshipClaim.student_id)
         if filters.q:
@@ -291,7 +291,7 @@ def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]
 
     The category and status filters are left out so the summary always shows the whole picture.
     """
-    stmt = select(HardshipClaim.category, HardshipClaim.status, func.count(HardshipClaim.id)).group_by(
+    stmt = select(HardshipClaim.category, HardshipClaim.status, func.count()).group_by(
         HardshipClaim.category, HardshipClaim.status
     )
     if _needs_student(filters):
