@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -12,8 +13,8 @@ from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate
-from portal.students import bp, caseload, ledger, services
+from portal.students import bp, caseload, labels, ledger, services
+from portal.students.paging import rows_page
 from portal.students.forms import (
     AssignForm,
     AssignmentFilterForm,
@@ -39,11 +40,12 @@ def caseload_page():
             priority=form.priority.data or None, kind=form.kind.data or None, attention=form.attention.data or None,
             sort=form.sort.data or "priority",
         )
-    page = paginate(caseload.caseload_query(current_user, filters), per_page=50)
-    rows = caseload.caseload_rows(current_user, page.items)
+    page = rows_page(caseload.caseload_query(current_user, filters), page=request.args.get("page", 1, type=int) or 1)
+    days = caseload.no_contact_days()
+    rows = caseload.caseload_rows(current_user, page.items, no_contact=days, labeller=labels.Labeller(str(get_locale())))
     response = render(
         "students/caseload.html", "students/_caseload_results.html", status=200 if valid else 400,
-        form=form, page=page, rows=rows, no_contact_days=caseload.no_contact_days(),
+        form=form, page=page, rows=rows, no_contact_days=days,
     )
     audit.record(current_user, "caseload.viewed", target_type="Caseload", detail=f"page={page.page}")
     db.session.commit()
@@ -89,7 +91,7 @@ def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
     mentors = caseload.active_mentors()
     loads = caseload.mentor_loads()
     form.mentor_filter.choices = _mentor_choices(mentors, blank=_l("Any mentor"), loads=loads)
-    page = paginate(caseload.assignment_query(filters), per_page=50)
+    page = rows_page(caseload.assignment_query(filters), page=request.args.get("page", 1, type=int) or 1)
     if bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
     bulk_form.mentor.choices = _mentor_choices(mentors, blank=_l("Choose a mentor"), loads=loads)
@@ -97,7 +99,8 @@ def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
         settings_form = CaseloadSettingsForm(formdata=None, no_contact_days=caseload.no_contact_days())
     return render(
         "students/caseloads.html", "students/_caseloads_results.html", status=status if valid else 400,
-        form=form, page=page, bulk_form=bulk_form, settings_form=settings_form,
+        form=form, page=page, mentors_of=caseload.mentors_of([s.id for s in page.items]), bulk_form=bulk_form,
+        settings_form=settings_form,
         # a college's classes to pick from (the whole university's would be hundreds)
         class_names=caseload.class_names(filters.college) if filters.college else [],
     )

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from portal import audit, policy
@@ -18,8 +19,7 @@ from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate
-from portal.students import bp, ledger, services
+from portal.students import bp, labels, ledger, services
 from portal.students.forms import ChecklistItemForm, EmptyForm, LedgerFilterForm
 from portal.students.models import ChecklistItem
 from portal.students.routes import attach_error
@@ -47,12 +47,13 @@ def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, dict, bool]:
 def ledger_page():
     policy.require("ledger.view")
     form, filters, options, valid = _filters()
-    page = paginate(ledger.ledger_query(current_user, filters), per_page=50)
+    page = ledger.ledger_page(current_user, filters, page=request.args.get("page", 1, type=int) or 1)
     counts = ledger.category_counts(current_user, filters)
+    rows = ledger.listed_claims(page.items, labeller=labels.Labeller(str(get_locale())), zone=services.local_zone())
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
     response = render(
         "students/ledger.html", "students/_ledger_results.html", status=200 if valid else 400,
-        form=form, page=page, counts=counts, options=options, export_args=export_args,
+        form=form, page=page, rows=rows, counts=counts, options=options, export_args=export_args,
         may_configure=policy.may(current_user, "ledger.configure"),
     )
     # recorded once the page is rendered: committing earlier would expire the rows it shows

@@ -43,6 +43,7 @@ from portal.students.models import (
     Verification,
 )
 from portal.students.services import StudentError
+from portal.students.widgets import check_items_html, select_html
 
 
 @bp.context_processor
@@ -51,7 +52,8 @@ def _labels():
 
     labeller = labels.Labeller(str(get_locale()))
     return {"labels": labels, "label": labeller.label, "category_label": labeller.category_label, "from_iso": _from_iso,
-            "local_date": _local_date}
+            "local_date": _local_date, "select_html": select_html,
+            "check_items_html": check_items_html}
 
 
 def _local_date(value) -> str:

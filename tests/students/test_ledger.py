@@ -269,3 +269,62 @@ def test_neutralise_cell():
         assert neutralise_cell(value) == "'" + value
     assert neutralise_cell("李华") == "李华" and neutralise_cell(3) == 3 and neutralise_cell(None) is None
     assert neutralise_cell("a\x00b") == "ab"
+
+
+def test_filter_lists_offer_every_college_major_and_year_on_the_roster(app, make_student):
+    from portal.students import ledger
+    from portal.students.models import Student
+
+    make_student(college="药学院", major="药学", graduation_year=2026, cohort=2022)
+    make_student(college="药学院", major="临床药学", graduation_year=2028, cohort=None)
+    make_student(college="护理学院", major="护理学", graduation_year=2027, cohort=2023)
+    with app.test_request_context():
+        options = ledger.filter_choices()
+        students = db.session.scalars(select(Student)).all()
+        assert options == {
+            "colleges": sorted({s.college for s in students}),
+            "majors": sorted({s.major for s in students}),
+            "graduation_years": sorted({s.graduation_year for s in students}, reverse=True),
+            "cohorts": sorted({s.cohort for s in students if s.cohort}, reverse=True),
+        }
+        assert {"药学院", "护理学院"} <= set(options["colleges"]) and {"药学", "临床药学", "护理学"} <= set(options["majors"])
+        # a student moved to another major shows in the lists at once (nothing is cached)
+        moved = db.session.get(Student, students[0].id)
+        moved.major = "口腔医学"
+        db.session.commit()
+        assert "口腔医学" in ledger.filter_choices()["majors"]
+
+
+def test_ledger_pages_list_the_claims_in_the_chosen_order(app, users, make_student, make_user):
+    from flask_login import login_user
+
+    from portal.accounts.models import User
+    from portal.students import ledger
+
+    mentor = make_user("mentor")
+    for i, name in enumerate(["周", "吴", "郑", "王", "冯"]):
+        student = make_student(display_name=f"{name}同学", college="药学院" if i % 2 else "护理学院")
+        if i % 2:
+            assign(app, student, mentor)
+        claim(app, student, "financial_hardship", status="verified" if i % 3 else "pending", decided_by=users["mentor"])
+        claim(app, student, "disabled" if i % 2 else "orphan")
+    with app.test_request_context():
+        for viewer_id in (users["admin"].id, mentor.id):
+            viewer = db.session.get(User, viewer_id)
+            login_user(viewer)
+            for sort in ("student_no", "name", "category", "recent"):
+                for extra in ({}, {"status": "verified"}, {"college": "药学院"}, {"q": "同学"}):
+                    filters = ledger.LedgerFilters(sort=sort, **extra)
+                    expected = [c.id for c in db.session.scalars(ledger.ledger_query(viewer, filters)).unique()]
+                    page_one = ledger.ledger_page(viewer, filters, page=1, per_page=3)
+                    page_two = ledger.ledger_page(viewer, filters, page=2, per_page=3)
+                    assert [r.id for r in page_one.items + page_two.items] == expected[:6], (sort, extra)
+                    assert page_one.total == len(expected)
+        # the roster walk (chosen when many claims match) lists the same page as the sort
+        admin = db.session.get(User, users["admin"].id)
+        for extra in ({}, {"status": "verified"}, {"category": "financial_hardship", "status": "verified"}):
+            filters = ledger.LedgerFilters(**extra)
+            for offset in (0, 2, 4):
+                walked = db.session.execute(ledger.page_rows(admin, filters, limit=3, offset=offset, walk=True)).all()
+                sorted_ = db.session.execute(ledger.page_rows(admin, filters, limit=3, offset=offset)).all()
+                assert walked == sorted_ and (walked or offset), (extra, offset)
