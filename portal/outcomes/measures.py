@@ -1,15 +1,17 @@
-"""Measures beyond interventions for the "which support went with better outcomes" figures:
-group sessions attended, one-to-one appointments attended, and support plans."""
+"""Measures beyond interventions for the "which support went with better outcomes" figures (group
+sessions attended, one-to-one appointments attended, support plans), and group sessions' ratings in
+the feedback summary."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 
 from portal.appointments.models import Booking, BookingStatus, Slot
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
-from portal.outcomes.services import MEASURE_LABELS, measure_provider
+from portal.outcomes.services import MEASURE_LABELS, FeedbackTarget, feedback_target, measure_provider
 from portal.plans.models import GoalStatus, PlanGoal, SupportPlan
-from portal.sessions.models import Registration
+from portal.sessions.forms import KIND_LABELS as SESSION_KIND_LABELS
+from portal.sessions.models import GroupSession, Registration
 
 MEASURE_LABELS.update({
     "session:any": _l("Attended a group session"),
@@ -58,3 +60,32 @@ def _plan_measures(graduates: Select) -> dict[str, set[int]]:
         if status == GoalStatus.DONE:
             found.setdefault("plan:goal_done", set()).add(student_id)
     return found
+
+
+# --- group sessions in the feedback summary ------------------------------------------------------
+# Students rate a session on its own page after attending (sessions keep the rating with the
+# registration); the office's "feedback per measure" table shows those ratings beside the others.
+
+def _sessions_received(student_id: int) -> list:
+    return []  # rated where the session is shown, not here
+
+
+def _sessions_load(ids: list[int]) -> dict:
+    return {}
+
+
+def _sessions_summary(students: Select | None) -> list[tuple[str, str, int, float, int]]:
+    stmt = (
+        select(GroupSession.kind, func.count(Registration.id), func.avg(Registration.rating),
+               func.sum(case((Registration.rating >= 4, 1), else_=0)))
+        .join(GroupSession, GroupSession.id == Registration.session_id)
+        .where(Registration.rating.is_not(None))
+        .group_by(GroupSession.kind).order_by(func.count(Registration.id).desc())
+    )
+    if students is not None:
+        stmt = stmt.where(Registration.student_id.in_(students))
+    return [(kind, str(SESSION_KIND_LABELS.get(kind, kind)), n, float(mean or 0), int(good or 0))
+            for kind, n, mean, good in db.session.execute(stmt)]
+
+
+feedback_target(FeedbackTarget("session", _l("Group sessions"), _sessions_received, _sessions_load, _sessions_summary))

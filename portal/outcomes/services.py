@@ -400,10 +400,21 @@ def _intervention_measure(row: Intervention, author: str | None) -> Measure:
                    str(INTERVENTION_TYPE_LABELS.get(row.type, row.type)), row.occurred_at, author)
 
 
+# Support a student took part in is theirs to rate even when its notes are for mentors only: an
+# appointment they attended (career counseling logs a mentors-only note) and help they were given.
+# Never a private record (psychological counseling), and never a mentor's note about them.
+RATED_SOURCES = ("booking", "plans.help")
+
+
+def _rateable():
+    return or_(Intervention.visibility == Visibility.STUDENT,
+               and_(Intervention.source.in_(RATED_SOURCES), Intervention.visibility == Visibility.MENTORS))
+
+
 def _interventions_received(student_id: int) -> list[Measure]:
     rows = db.session.execute(
         select(Intervention, User.display_name).outerjoin(User, User.id == Intervention.author_id)
-        .where(Intervention.student_id == student_id, Intervention.visibility == Visibility.STUDENT)
+        .where(Intervention.student_id == student_id, _rateable())
         .order_by(Intervention.occurred_at.desc()).limit(200)
     )
     return [_intervention_measure(row, author) for row, author in rows]
@@ -416,7 +427,7 @@ def _interventions_load(ids: list[int]) -> dict[int, Measure]:
     rows = db.session.execute(
         select(Intervention.id, Intervention.student_id, Intervention.type, Intervention.occurred_at, User.display_name)
         .outerjoin(User, User.id == Intervention.author_id)
-        .where(Intervention.id.in_(ids))
+        .where(Intervention.id.in_(ids), _rateable())
     )
     return {row.id: _intervention_measure(row, row.display_name) for row in rows}
 
