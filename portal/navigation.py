@@ -45,7 +45,7 @@ NAV: dict[str, list[NavItem]] = {
     ],
     Role.ALUMNI: [
         NavItem(_l("Home"), "main.alumni_home"),
-        NavItem(_l("My slots"), "appointments.host_home", _l("Offer mock interviews to students.")),
+        NavItem(_l("My slots"), "appointments.host_home", _l("Offer mock interviews, career counseling and resume reviews to students.")),
         NavItem(_l("Sharing sessions"), "sessions.hosting", _l("Host a talk about your path after graduation.")),
     ],
     Role.ADMIN: [

@@ -73,7 +73,8 @@ CAMPAIGN_REMINDER = notification_kind(
     "appointments.campaign_reminder", _l("Reminder from %(mentor)s: you have not booked yet for %(title)s")
 )
 
-ALUMNI_KINDS = (AppointmentKind.MOCK_INTERVIEW, AppointmentKind.RESUME_REVIEW)
+# alumni volunteers offer what mentors offer except psychological counseling (counselors only)
+ALUMNI_KINDS = (AppointmentKind.MOCK_INTERVIEW, AppointmentKind.CAREER_COUNSELING, AppointmentKind.RESUME_REVIEW)
 MENTOR_KINDS = (AppointmentKind.MOCK_INTERVIEW, AppointmentKind.CAREER_COUNSELING, AppointmentKind.RESUME_REVIEW)
 MAX_WEEKS = 26
 DURATIONS = (15, 20, 30, 45, 60, 90, 120)

@@ -101,7 +101,8 @@ def test_psychological_counseling_needs_the_counselor_mark(app, mentor, make_cou
     publish_one(app, mentor, kind="psychological_counseling")
     alumni = make_user("alumni")
     with pytest.raises(services.AppointmentError):
-        publish_one(app, alumni, kind="career_counseling")
+        publish_one(app, alumni, kind="psychological_counseling")
+    publish_one(app, alumni, kind="career_counseling")  # alumni counsel on careers, not on the mind
     publish_one(app, alumni, kind="mock_interview", hours_ahead=100)
     with app.app_context():
         assert "psychological_counseling" not in services.host_kinds(_get(User, alumni.id))
