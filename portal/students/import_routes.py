@@ -29,7 +29,6 @@ from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate
 from portal.templating import IdUrl, csrf_input, options_html
 from portal.students import bp, imports, signals
 from portal.students.import_forms import (
@@ -353,6 +352,15 @@ def _row_context(kind: FollowUpList) -> dict:
     return context
 
 
+def _paginate(stmt, count_stmt):
+    """A page of 50 rows, totalled by a count statement of its own: paginate() counts the listing
+    statement itself, joins and all, which reads every matching student's row."""
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = db.paginate(stmt, page=number, per_page=50, max_per_page=200, error_out=False, count=False)
+    page.total = db.session.scalar(count_stmt) or 0
+    return page
+
+
 def _follow_up_tabs() -> dict:
     return {"open_flags": signals.open_list_match_count(current_user),
             "open_signals": signals.open_signal_count(current_user)}
@@ -364,13 +372,14 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
     category = (form.category.data or None) if kind.with_category else None
     college = form.college.data or None
     if kind is FLAGS:
-        stmt = signals.list_matches_stmt(current_user, status=status, category=category, college=college)
+        shown = {"status": status, "category": category, "college": college}
+        page = _paginate(signals.list_matches_stmt(current_user, **shown), signals.list_match_count_stmt(current_user, **shown))
         extra = {}
     else:
-        stmt = signals.signals_stmt(current_user, status=status, college=college)
+        shown = {"status": status, "college": college}
+        page = _paginate(signals.signals_stmt(current_user, **shown), signals.signal_count_stmt(current_user, **shown))
         limits = signals.thresholds()
         extra = {"limits": limits, "months": signals.reference_months(limits.months)}
-    page = paginate(stmt, per_page=50)
     shown_filters = f"category={category or ''} " if kind.with_category else ""
     audit.record(current_user, kind.audit_action, target_type=kind.target_type,
                  detail=f"status={status} {shown_filters}college={college or ''} page={page.page} "

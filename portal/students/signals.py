@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.orm import contains_eager
 
 from portal import audit, notifications, settings
@@ -129,12 +129,25 @@ def set_thresholds(*, min_meals: int, max_amount: Decimal, months: int, actor) -
 # --- computing the signals ------------------------------------------------------------------------
 
 
+def _reference_months_stmt():
+    # A DISTINCT over every record reads the whole table (tens of thousands of rows for a few months);
+    # stepping down the month index one distinct value at a time reads `count` index entries.
+    month = SpendingRecord.month
+    latest = select(month).order_by(month.desc()).limit(1).scalar_subquery()
+    steps = select(latest.label("month"), literal(1).label("n")).cte("reference_months", recursive=True)
+    earlier = select(month).where(month < steps.c.month).order_by(month.desc()).limit(1).scalar_subquery()
+    steps = steps.union_all(
+        select(earlier, steps.c.n + 1).where(steps.c.month.is_not(None), steps.c.n < bindparam("count"))
+    )
+    return select(steps.c.month).where(steps.c.month.is_not(None))
+
+
+_REFERENCE_MONTHS = _reference_months_stmt()
+
+
 def reference_months(count: int) -> list[str]:
     """The latest `count` months for which any campus-card data was imported, oldest first."""
-    months = db.session.scalars(
-        select(SpendingRecord.month).distinct().order_by(SpendingRecord.month.desc()).limit(count)
-    ).all()
-    return sorted(months)
+    return sorted(db.session.scalars(_REFERENCE_MONTHS, {"count": count}).all())
 
 
 def _has_claim(student_id_column):
@@ -217,29 +230,52 @@ def _scoped(stmt, viewer, student_id_column):
     return stmt.where(False)
 
 
+def _in_college(student_id_column, college: str):
+    return student_id_column.in_(select(Student.id).where(Student.college == college))
+
+
+def _listed(entity):
+    """A list row with its student and account, loading only what the rows show: a list sorts and
+    reads every matching row, and a student row is wide."""
+    return (
+        select(entity)
+        .join(Student, Student.id == entity.student_id)
+        .join(User, User.id == Student.user_id)
+        .options(contains_eager(entity.student).load_only(
+            Student.student_no, Student.college, Student.major, Student.class_name, Student.user_id,
+        ).contains_eager(Student.user).load_only(User.display_name))
+    )
+
+
+def _signal_filters(status: str, college: str | None) -> list:
+    if status == SignalStatus.DISMISSED:
+        filters = [SpendingSignal.status == SignalStatus.DISMISSED]
+    else:
+        filters = [SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN,
+                   ~_has_claim(SpendingSignal.student_id)]
+    if college:
+        filters.append(_in_college(SpendingSignal.student_id, college))
+    return filters
+
+
 def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None):
     """Signals to show: open ones (still active, student without a claim) or dismissed ones."""
-    stmt = (
-        select(SpendingSignal)
-        .join(Student, Student.id == SpendingSignal.student_id)
-        .join(User, User.id == Student.user_id)
-        .options(contains_eager(SpendingSignal.student).contains_eager(Student.user))
-    )
+    stmt = _listed(SpendingSignal).where(*_signal_filters(status, college))
     if status == SignalStatus.DISMISSED:
-        stmt = stmt.where(SpendingSignal.status == SignalStatus.DISMISSED).order_by(
-            SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
+        stmt = stmt.order_by(SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
     else:
-        stmt = stmt.where(SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN,
-                          ~_has_claim(SpendingSignal.student_id)).order_by(SpendingSignal.avg_amount, Student.student_no)
-    if college:
-        stmt = stmt.where(Student.college == college)
+        stmt = stmt.order_by(SpendingSignal.avg_amount, Student.student_no)
+    return _scoped(stmt, viewer, SpendingSignal.student_id)
+
+
+def signal_count_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None):
+    """How many signals signals_stmt() lists, counted without reading the students' rows."""
+    stmt = select(func.count(SpendingSignal.id)).where(*_signal_filters(status, college))
     return _scoped(stmt, viewer, SpendingSignal.student_id)
 
 
 def open_signal_count(viewer) -> int:
-    stmt = select(func.count(SpendingSignal.id)).where(
-        SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN, ~_has_claim(SpendingSignal.student_id))
-    return db.session.scalar(_scoped(stmt, viewer, SpendingSignal.student_id)) or 0
+    return db.session.scalar(signal_count_stmt(viewer)) or 0
 
 
 def _settled_claim(match_category, match_student):
@@ -247,30 +283,36 @@ def _settled_claim(match_category, match_student):
                           HardshipClaim.status.in_(SETTLED))
 
 
+def _list_match_filters(status: str, category: str | None, college: str | None) -> list:
+    if status == "resolved":
+        filters = [ListMatch.resolved_at.is_not(None)]
+    else:
+        filters = [ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id)]
+    if category:
+        filters.append(ListMatch.category == category)
+    if college:
+        filters.append(_in_college(ListMatch.student_id, college))
+    return filters
+
+
 def list_matches_stmt(viewer, *, status: str = "open", category: str | None = None, college: str | None = None):
     """List flags to show: open ones (not resolved, category not meanwhile claimed) or resolved ones."""
-    stmt = (
-        select(ListMatch)
-        .join(Student, Student.id == ListMatch.student_id)
-        .join(User, User.id == Student.user_id)
-        .options(contains_eager(ListMatch.student).contains_eager(Student.user))
-    )
+    stmt = _listed(ListMatch).where(*_list_match_filters(status, category, college))
     if status == "resolved":
-        stmt = stmt.where(ListMatch.resolved_at.is_not(None)).order_by(ListMatch.resolved_at.desc(), ListMatch.id.desc())
+        stmt = stmt.order_by(ListMatch.resolved_at.desc(), ListMatch.id.desc())
     else:
-        stmt = stmt.where(ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id)) \
-            .order_by(ListMatch.imported_at.desc(), Student.student_no)
-    if category:
-        stmt = stmt.where(ListMatch.category == category)
-    if college:
-        stmt = stmt.where(Student.college == college)
+        stmt = stmt.order_by(ListMatch.imported_at.desc(), Student.student_no)
+    return _scoped(stmt, viewer, ListMatch.student_id)
+
+
+def list_match_count_stmt(viewer, *, status: str = "open", category: str | None = None, college: str | None = None):
+    """How many flags list_matches_stmt() lists, counted without reading the students' rows."""
+    stmt = select(func.count(ListMatch.id)).where(*_list_match_filters(status, category, college))
     return _scoped(stmt, viewer, ListMatch.student_id)
 
 
 def open_list_match_count(viewer) -> int:
-    stmt = select(func.count(ListMatch.id)).where(
-        ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id))
-    return db.session.scalar(_scoped(stmt, viewer, ListMatch.student_id)) or 0
+    return db.session.scalar(list_match_count_stmt(viewer)) or 0
 
 
 def colleges() -> list[str]:
