@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from sqlalchemy import bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.orm import contains_eager
@@ -415,12 +416,19 @@ def dismiss_signal(signal: SpendingSignal, *, actor, reason: str) -> None:
 # --- the archive: mentors and admins see that a flag or signal was raised and how it ended ----------
 
 
+@cache
+def _archive_stmts():
+    return (select(ListMatch).where(ListMatch.student_id == bindparam("student_id")),
+            select(SpendingSignal).where(SpendingSignal.student_id == bindparam("student_id")))
+
+
 @archive.provider
 def archive_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     if for_student:
         return []
     entries = []
-    for match in db.session.scalars(select(ListMatch).where(ListMatch.student_id == student.id)):
+    match_stmt, signal_stmt = _archive_stmts()
+    for match in db.session.scalars(match_stmt, {"student_id": student.id}):
         detail = _("List \"%(list)s\"; matched by %(by)s.", list=match.list_name,
                    by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
         if match.resolved_at is not None:
@@ -430,7 +438,7 @@ def archive_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
             title=_("Found on a certification list: %(category)s", category=category_label(match.category)),
             detail=detail,
         ))
-    for signal in db.session.scalars(select(SpendingSignal).where(SpendingSignal.student_id == student.id)):
+    for signal in db.session.scalars(signal_stmt, {"student_id": student.id}):
         detail = _("On average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
                    amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(signal.months or []))
         if signal.status == SignalStatus.DISMISSED:
