@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -352,18 +353,31 @@ def _row_context(kind: FollowUpList) -> dict:
     return context
 
 
-def _paginate(stmt, count_stmt):
-    """A page of 50 rows, totalled by a count statement of its own: paginate() counts the listing
-    statement itself, joins and all, which reads every matching student's row."""
+class RowPagination(Pagination):
+    """A page of plain rows (a select of columns), totalled by a count statement of its own:
+    db.paginate() keeps only each row's first column, and counts the listing statement itself,
+    joins and all, which reads every matching student's row."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return db.session.execute(stmt).all()
+
+    def _query_count(self) -> int:
+        return db.session.scalar(self._query_args["count_stmt"]) or 0
+
+
+def _paginate(stmt, count_stmt) -> RowPagination:
     number = max(request.args.get("page", 1, type=int) or 1, 1)
-    page = db.paginate(stmt, page=number, per_page=50, max_per_page=200, error_out=False, count=False)
-    page.total = db.session.scalar(count_stmt) or 0
-    return page
+    return RowPagination(page=number, per_page=50, max_per_page=200, error_out=False, select=stmt, count_stmt=count_stmt)
 
 
-def _follow_up_tabs() -> dict:
-    return {"open_flags": signals.open_list_match_count(current_user),
-            "open_signals": signals.open_signal_count(current_user)}
+def _follow_up_tabs(kind: FollowUpList, shown: dict, total: int) -> dict:
+    """The tabs' counts of open rows; a list showing all its open rows has just counted them."""
+    all_open = shown["status"] == kind.default_status and not any(v for k, v in shown.items() if k != "status")
+    return {
+        "open_flags": total if all_open and kind is FLAGS else signals.open_list_match_count(current_user),
+        "open_signals": total if all_open and kind is SIGNALS else signals.open_signal_count(current_user),
+    }
 
 
 def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
@@ -385,7 +399,7 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
                  detail=f"status={status} {shown_filters}college={college or ''} page={page.page} "
                         f"shown={len(page.items)} total={page.total}")
     response = render(kind.page_template, kind.results_template, status=status_code, form=form, page=page,
-                      shown_status=status, **extra, **_row_context(kind), **_follow_up_tabs())
+                      shown_status=status, **extra, **_row_context(kind), **_follow_up_tabs(kind, shown, page.total))
     db.session.commit()  # after rendering: committing first would expire the rows shown
     return response
 
@@ -393,7 +407,9 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
 def _row_answer(kind: FollowUpList, row_id: int, message: str, *, ok: bool, status: int = 200):
     """After an action: the row alone for htmx, else the list again (with the message flashed)."""
     if is_htmx():
-        row = _list_match_or_404(row_id) if kind is FLAGS else _signal_or_404(row_id)
+        row = signals.list_match_row(row_id) if kind is FLAGS else signals.signal_row(row_id)
+        if row is None:
+            abort(404)
         response = make_response(render_template(
             kind.row_template, row_message=message, row_ok=ok, **{kind.row_name: row}, **_row_context(kind),
         ), status)

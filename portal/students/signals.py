@@ -235,17 +235,27 @@ def _in_college(student_id_column, college: str):
     return student_id_column.in_(select(Student.id).where(Student.college == college))
 
 
-def _listed(entity):
-    """A list row with its student and account, loading only what the rows show: a list sorts and
-    reads every matching row, and a student row is wide."""
+def _listed(*columns):
+    """A list's rows as plain rows: the columns shown, with the student's and their account's. A list
+    sorts every matching row and builds 50; ORM objects (and wide student rows) would cost more than
+    the rest of the page."""
+    entity = columns[0].class_
     return (
-        select(entity)
+        select(*columns, Student.student_no, Student.college, Student.major, Student.class_name, User.display_name)
         .join(Student, Student.id == entity.student_id)
         .join(User, User.id == Student.user_id)
-        .options(contains_eager(entity.student).load_only(
-            Student.student_no, Student.college, Student.major, Student.class_name, Student.user_id,
-        ).contains_eager(Student.user).load_only(User.display_name))
     )
+
+
+def _signal_rows():
+    s = SpendingSignal
+    return _listed(s.id, s.status, s.active, s.months, s.avg_amount, s.avg_meals, s.detected_at, s.resolved_at,
+                   s.reason)
+
+
+def signal_row(signal_id: int):
+    """One signal as signals_stmt() lists it (the row htmx swaps in after an action), or None."""
+    return db.session.execute(_signal_rows().where(SpendingSignal.id == signal_id)).one_or_none()
 
 
 def _signal_filters(status: str, college: str | None) -> list:
@@ -260,8 +270,8 @@ def _signal_filters(status: str, college: str | None) -> list:
 
 
 def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None):
-    """Signals to show: open ones (still active, student without a claim) or dismissed ones."""
-    stmt = _listed(SpendingSignal).where(*_signal_filters(status, college))
+    """Signals to show, as rows: open ones (still active, student without a claim) or dismissed ones."""
+    stmt = _signal_rows().where(*_signal_filters(status, college))
     if status == SignalStatus.DISMISSED:
         stmt = stmt.order_by(SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
     else:
@@ -296,9 +306,19 @@ def _list_match_filters(status: str, category: str | None, college: str | None) 
     return filters
 
 
+def _list_match_rows():
+    m = ListMatch
+    return _listed(m.id, m.category, m.list_name, m.matched_by, m.imported_at, m.resolved_at, m.resolution)
+
+
+def list_match_row(match_id: int):
+    """One flag as list_matches_stmt() lists it (the row htmx swaps in after an action), or None."""
+    return db.session.execute(_list_match_rows().where(ListMatch.id == match_id)).one_or_none()
+
+
 def list_matches_stmt(viewer, *, status: str = "open", category: str | None = None, college: str | None = None):
-    """List flags to show: open ones (not resolved, category not meanwhile claimed) or resolved ones."""
-    stmt = _listed(ListMatch).where(*_list_match_filters(status, category, college))
+    """List flags to show, as rows: open ones (not resolved, category not meanwhile claimed) or resolved ones."""
+    stmt = _list_match_rows().where(*_list_match_filters(status, category, college))
     if status == "resolved":
         stmt = stmt.order_by(ListMatch.resolved_at.desc(), ListMatch.id.desc())
     else:
@@ -316,8 +336,13 @@ def open_list_match_count(viewer) -> int:
     return db.session.scalar(list_match_count_stmt(viewer)) or 0
 
 
+@cache
+def _colleges_stmt():
+    return select(Student.college).distinct().order_by(Student.college)
+
+
 def colleges() -> list[str]:
-    return list(db.session.scalars(select(Student.college).distinct().order_by(Student.college)))
+    return list(db.session.scalars(_colleges_stmt()))
 
 
 def resolution_label(match: ListMatch) -> str:
