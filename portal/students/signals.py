@@ -107,10 +107,11 @@ class Thresholds:
 
 
 def thresholds() -> Thresholds:
+    values = settings.get_many("signals.min_meals", "signals.max_amount", "signals.months")
     return Thresholds(
-        min_meals=int(settings.get("signals.min_meals")),
-        max_amount=Decimal(str(settings.get("signals.max_amount"))),
-        months=int(settings.get("signals.months")),
+        min_meals=int(values["signals.min_meals"]),
+        max_amount=Decimal(str(values["signals.max_amount"])),
+        months=int(values["signals.months"]),
     )
 
 
