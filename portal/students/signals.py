@@ -131,20 +131,21 @@ def set_thresholds(*, min_meals: int, max_amount: Decimal, months: int, actor) -
 # --- computing the signals ------------------------------------------------------------------------
 
 
-def _reference_months_stmt():
-    # A DISTINCT over every record reads the whole table (tens of thousands of rows for a few months);
-    # stepping down the month index one distinct value at a time reads `count` index entries.
-    month = SpendingRecord.month
-    latest = select(month).order_by(month.desc()).limit(1).scalar_subquery()
-    steps = select(latest.label("month"), literal(1).label("n")).cte("reference_months", recursive=True)
-    earlier = select(month).where(month < steps.c.month).order_by(month.desc()).limit(1).scalar_subquery()
-    steps = steps.union_all(
-        select(earlier, steps.c.n + 1).where(steps.c.month.is_not(None), steps.c.n < bindparam("count"))
-    )
-    return select(steps.c.month).where(steps.c.month.is_not(None))
+def _distinct_values(column, *, descending: bool = False, limit=None):
+    """The distinct values of an indexed column, in order, one index probe per value (a recursive CTE):
+    a DISTINCT reads every row, tens of thousands of them for a handful of values."""
+    first = select(column).order_by(column.desc() if descending else column).limit(1).scalar_subquery()
+    steps = select(first.label("value"), literal(1).label("n")).cte(f"distinct_{column.key}", recursive=True)
+    following = (select(column).where(column < steps.c.value if descending else column > steps.c.value)
+                 .order_by(column.desc() if descending else column).limit(1).scalar_subquery())
+    more = [steps.c.value.is_not(None)]
+    if limit is not None:
+        more.append(steps.c.n < limit)
+    steps = steps.union_all(select(following, steps.c.n + 1).where(*more))
+    return select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.n)
 
 
-_REFERENCE_MONTHS = _reference_months_stmt()
+_REFERENCE_MONTHS = _distinct_values(SpendingRecord.month, descending=True, limit=bindparam("count"))
 
 
 def reference_months(count: int) -> list[str]:
@@ -339,7 +340,7 @@ def open_list_match_count(viewer) -> int:
 
 @cache
 def _colleges_stmt():
-    return select(Student.college).distinct().order_by(Student.college)
+    return _distinct_values(Student.college)
 
 
 def colleges() -> list[str]:

@@ -65,6 +65,12 @@ def test_the_reference_months_are_the_latest_months_with_any_data(app, ctx, make
     assert signals.reference_months(12) == ["2025-12", "2026-01", "2026-03", "2026-06"]
 
 
+def test_the_college_filter_offers_every_college_once_in_order(app, ctx, make_student):
+    for college in ("临床医学院", "药学院", "临床医学院", "护理学院", "药学院"):
+        make_student(college=college)
+    assert signals.colleges() == sorted({"临床医学院", "药学院", "护理学院"})
+
+
 def test_the_thresholds_are_settings_and_changing_them_recomputes(app, ctx, make_student, make_user):
     a, b = make_student(), make_student()
     admin = db.session.merge(make_user("admin"))
