@@ -366,9 +366,16 @@ class RowPagination(Pagination):
         return db.session.scalar(self._query_args["count_stmt"]) or 0
 
 
+PER_PAGE = 50
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 def _paginate(stmt, count_stmt) -> RowPagination:
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
-    return RowPagination(page=number, per_page=50, max_per_page=200, error_out=False, select=stmt, count_stmt=count_stmt)
+    return RowPagination(page=_page_number(), per_page=PER_PAGE, max_per_page=200, error_out=False, select=stmt,
+                         count_stmt=count_stmt)
 
 
 def _follow_up_tabs(kind: FollowUpList, shown: dict, total: int) -> dict:
@@ -391,7 +398,8 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
         extra = {}
     else:
         shown = {"status": status, "college": college}
-        page = _paginate(signals.signals_stmt(current_user, **shown), signals.signal_count_stmt(current_user, **shown))
+        page = _paginate(signals.signals_stmt(current_user, **shown, upto=_page_number() * PER_PAGE),
+                         signals.signal_count_stmt(current_user, **shown))
         limits = signals.thresholds()
         extra = {"limits": limits, "months": signals.reference_months(limits.months)}
     shown_filters = f"category={category or ''} " if kind.with_category else ""

@@ -271,12 +271,20 @@ def _signal_filters(status: str, college: str | None) -> list:
     return filters
 
 
-def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None):
-    """Signals to show, as rows: open ones (still active, student without a claim) or dismissed ones."""
-    stmt = _signal_rows().where(*_signal_filters(status, college))
+def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None, upto: int | None = None):
+    """Signals to show, as rows: open ones (still active, student without a claim) or dismissed ones.
+    With `upto`, the statement need only list the first `upto` rows correctly (a page and those before)."""
+    filters = _signal_filters(status, college)
+    stmt = _signal_rows().where(*filters)
     if status == SignalStatus.DISMISSED:
         stmt = stmt.order_by(SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
     else:
+        if upto:
+            # Sorting by average and then student number reads every matching student's row; the first
+            # `upto` rows have an average no higher than the upto-th lowest, which the signals alone tell.
+            nth = _scoped(select(SpendingSignal.avg_amount).where(*filters), viewer, SpendingSignal.student_id) \
+                .order_by(SpendingSignal.avg_amount).offset(upto - 1).limit(1).scalar_subquery()
+            stmt = stmt.where(SpendingSignal.avg_amount <= func.coalesce(nth, SpendingSignal.avg_amount))
         stmt = stmt.order_by(SpendingSignal.avg_amount, Student.student_no)
     return _scoped(stmt, viewer, SpendingSignal.student_id)
 

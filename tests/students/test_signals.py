@@ -208,6 +208,27 @@ def test_the_signal_list_keeps_a_constant_number_of_queries(app, client_as, sign
     assert many.count == few.count
 
 
+def test_the_signal_pages_follow_spending_then_student_number_across_pages(app, client_as, make_student):
+    """Pages of 50 in order of average spending, ties by student number, whichever page is asked."""
+    import re
+
+    amounts = ["500.00", "520.00", "520.00", "610.00", "700.00"]
+    with app.app_context():
+        students = [make_student() for _ in range(53)]
+        for index, student in enumerate(students):
+            spend(student.id, [(70, amounts[index % len(amounts)])] * 3)
+        signals.refresh_signals()
+        db.session.commit()
+        expected = [no for _, no in sorted((Decimal(amounts[i % len(amounts)]), s.student_no)
+                                           for i, s in enumerate(students))]
+    client = client_as("admin")
+    shown = []
+    for page in (1, 2):
+        html = client.get(f"/follow-up/spending?page={page}", headers=EN).get_data(as_text=True)
+        shown += re.findall(r'<br><small class="muted">([^<]+)</small></td>\s*<td>[^<]*·', html)
+    assert shown == expected
+
+
 def test_the_signal_list_answers_htmx_with_its_results(client_as, signalled):
     response = client_as("admin").get("/follow-up/spending?status=dismissed", headers={**EN, "HX-Request": "true"})
     body = response.get_data(as_text=True)
