@@ -7,7 +7,6 @@ Create Date: 2026-11-26 00:40:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '5b1d2e7c9a40'
 down_revision = 'db5fc0ef6b61'

@@ -30,7 +30,6 @@ from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.templating import IdUrl, csrf_input, options_html
 from portal.students import bp, imports, signals
 from portal.students.import_forms import (
     DismissForm,
@@ -49,6 +48,7 @@ from portal.students.models import (
     SpendingSignal,
     Student,
 )
+from portal.templating import IdUrl, csrf_input, options_html
 
 ACTION_LABELS = {
     "create": _l("New student and account"),
@@ -394,7 +394,8 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
     college = form.college.data or None
     if kind is FLAGS:
         shown = {"status": status, "category": category, "college": college}
-        page = _paginate(signals.list_matches_stmt(current_user, **shown), signals.list_match_count_stmt(current_user, **shown))
+        page = _paginate(signals.list_matches_stmt(current_user, **shown),
+                         signals.list_match_count_stmt(current_user, **shown))
         extra = {}
     else:
         shown = {"status": status, "college": college}
@@ -408,7 +409,7 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
                         f"shown={len(page.items)} total={page.total}")
     response = render(kind.page_template, kind.results_template, status=status_code, form=form, page=page,
                       shown_status=status, **extra, **_row_context(kind), **_follow_up_tabs(kind, shown, page.total))
-    db.session.commit()  # after rendering: committing first would expire the rows shown
+    db.session.commit()  # the audit entry, once the page is rendered
     return response
 
 

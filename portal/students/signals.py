@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from sqlalchemy import bindparam, exists, func, insert, literal, select, update
-from sqlalchemy.orm import contains_eager
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
