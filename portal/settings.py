@@ -23,6 +23,17 @@ def get(key: str) -> Any:
     return DEFAULTS[key] if row is None else row.value
 
 
+def get_many(*keys: str) -> dict[str, Any]:
+    """Several settings in one query (a page showing a feature's settings reads them all)."""
+    for key in keys:
+        if key not in DEFAULTS:
+            raise KeyError(f"undeclared setting {key!r}")
+    from sqlalchemy import select
+
+    stored = dict(db.session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all())
+    return {key: stored[key] if key in stored else DEFAULTS[key] for key in keys}
+
+
 def put(key: str, value: Any, *, actor=None) -> None:
     if key not in DEFAULTS:
         raise KeyError(f"undeclared setting {key!r}")

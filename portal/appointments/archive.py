@@ -2,7 +2,9 @@
 and the feedback shown to the student. Counseling notes never appear here."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.appointments.labels import RUBRIC_LABELS, booking_status_label, kind_label
@@ -13,13 +15,19 @@ from portal.i18n import gettext as _
 from portal.students import archive
 
 
-@archive.provider
-def booking_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
-    bookings = db.session.scalars(
+@cache
+def _bookings_stmt():
+    """Built once (see portal.students.archive)."""
+    return (
         select(Booking)
         .options(joinedload(Booking.slot).joinedload(Slot.host), joinedload(Booking.outcome))
-        .where(Booking.student_id == student.id)
-    ).unique().all()
+        .where(Booking.student_id == bindparam("student_id"))
+    )
+
+
+@archive.provider
+def booking_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
+    bookings = db.session.scalars(_bookings_stmt(), {"student_id": student.id}).unique().all()
     entries = []
     for booking in bookings:
         slot = booking.slot

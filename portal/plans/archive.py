@@ -2,8 +2,10 @@
 interest results, subsidy steps and the student-loan record."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -18,6 +20,7 @@ from portal.plans.models import (
     SubsidyStep,
 )
 from portal.students import archive
+from portal.templating import IdUrl
 
 EVENT_TITLES = {
     "created": lambda d: _("Support plan started"),
@@ -32,6 +35,23 @@ EVENT_TITLES = {
 }
 
 
+@cache
+def _statements():
+    """The provider's queries, built once (see portal.students.archive)."""
+    student_id = bindparam("student_id")
+    return {
+        "events": select(PlanEvent).where(PlanEvent.student_id == student_id).options(joinedload(PlanEvent.actor)),
+        "responses": select(QuestionnaireResponse)
+        .where(QuestionnaireResponse.student_id == student_id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
+        .options(joinedload(QuestionnaireResponse.round)),
+        "interest": select(InterestResult).where(InterestResult.student_id == student_id),
+        "steps": select(SubsidyStep, SubsidyApplication.year)
+        .join(SubsidyApplication, SubsidyApplication.id == SubsidyStep.application_id)
+        .where(SubsidyApplication.student_id == student_id),
+        "loan": select(StudentLoan).where(StudentLoan.student_id == student_id),
+    }
+
+
 @archive.provider
 def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     from portal.plans.services import localized
@@ -39,11 +59,9 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
 
     entries: list[archive.ArchiveEntry] = []
     plan_link = url_for("plans.my_plan") if for_student else url_for("plans.student_plan", student_id=student.id)
+    stmts, params = _statements(), {"student_id": student.id}
 
-    events = db.session.scalars(
-        select(PlanEvent).where(PlanEvent.student_id == student.id).options(joinedload(PlanEvent.actor))
-    )
-    for event in events:
+    for event in db.session.scalars(stmts["events"], params):
         title = EVENT_TITLES.get(event.kind, lambda d: event.kind)(event.detail or "")
         detail = event.detail if event.kind in ("reviewed", "suggested") else ""
         entries.append(archive.ArchiveEntry(
@@ -53,12 +71,8 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
             extra={"by": event.actor.display_name if event.actor else ""},
         ))
 
-    responses = db.session.scalars(
-        select(QuestionnaireResponse)
-        .where(QuestionnaireResponse.student_id == student.id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
-        .options(joinedload(QuestionnaireResponse.round))
-    )
-    for response in responses:
+    answers_url = IdUrl("plans.answers", "b", student_id=student.id)
+    for response in db.session.scalars(stmts["responses"], params):
         if response.on_behalf:
             title = _("Questionnaire %(round)s recorded by a mentor after a talk", round=localized(response.round, "name"))
         else:
@@ -66,29 +80,25 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
         entries.append(archive.ArchiveEntry(
             at=response.submitted_at or response.updated_at, kind="questionnaire", title=title,
             audience=archive.STUDENT, author_id=response.filled_by_id,
-            link=url_for("plans.answers", student_id=student.id, b=response.round_id),
+            link=answers_url(response.round_id),
         ))
 
-    for result in db.session.scalars(select(InterestResult).where(InterestResult.student_id == student.id)):
+    result_url = IdUrl("plans.interest_result", "result_id")
+    for result in db.session.scalars(stmts["interest"], params):
         entries.append(archive.ArchiveEntry(
             at=result.taken_at, kind="interest", title=_("Career-interest test: code %(code)s", code=result.code),
             audience=archive.STUDENT, author_id=result.taken_by_id,
-            link=url_for("plans.interest_result", result_id=result.id),
+            link=result_url(result.id),
         ))
 
-    steps = db.session.execute(
-        select(SubsidyStep, SubsidyApplication.year)
-        .join(SubsidyApplication, SubsidyApplication.id == SubsidyStep.application_id)
-        .where(SubsidyApplication.student_id == student.id)
-    ).all()
-    for step, year in steps:
+    for step, year in db.session.execute(stmts["steps"], params).all():
         entries.append(archive.ArchiveEntry(
             at=step.at, kind="subsidy",
             title=_("Job-seeking subsidy %(year)s: %(step)s", year=year, step=STEP_LABELS.get(step.step, step.step)),
             detail=step.note or "", audience=archive.STUDENT, author_id=step.by_id,
         ))
 
-    loan = db.session.scalar(select(StudentLoan).where(StudentLoan.student_id == student.id))
+    loan = db.session.scalar(stmts["loan"], params)
     if loan is not None:
         entries.append(archive.ArchiveEntry(
             at=loan.recorded_at, kind="student_loan", title=_("National student loan recorded"),

@@ -1,8 +1,10 @@
 """The resumes' part of a student's archive: each submission and each completed review."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -12,14 +14,20 @@ from portal.students import archive
 from portal.students.archive import STUDENT, ArchiveEntry
 
 
-@archive.provider
-def resume_entries(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
-    """One query: the student's versions with their resume's title and reviewer."""
-    versions = db.session.scalars(
-        select(ResumeVersion).where(ResumeVersion.student_id == student.id)
+@cache
+def _versions_stmt():
+    """Built once (see portal.students.archive)."""
+    return (
+        select(ResumeVersion).where(ResumeVersion.student_id == bindparam("student_id"))
         .options(joinedload(ResumeVersion.resume).load_only(Resume.id, Resume.title), joinedload(ResumeVersion.reviewed_by))
         .order_by(ResumeVersion.submitted_at)
     )
+
+
+@archive.provider
+def resume_entries(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
+    """One query: the student's versions with their resume's title and reviewer."""
+    versions = db.session.scalars(_versions_stmt(), {"student_id": student.id})
     entries = []
     for version in versions:
         link = url_for("resumes.version", version_id=version.id) if has_request_context() else None

@@ -1,7 +1,9 @@
 """The group sessions a student registered for, waited for and attended, in their archive."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -56,14 +58,17 @@ def _entry(registration: Registration, now) -> archive.ArchiveEntry:
     )
 
 
+@cache
+def _registrations_stmt():
+    """Built once (see portal.students.archive)."""
+    return select(Registration).options(joinedload(Registration.session)).where(
+        Registration.student_id == bindparam("student_id"))
+
+
 @archive.provider
 def session_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     """One entry per session the student registered for; one query. The student, their mentors and
     admins may see them (nothing in them is sensitive; the rating comment stays with the host)."""
-    registrations = db.session.scalars(
-        select(Registration)
-        .options(joinedload(Registration.session))
-        .where(Registration.student_id == student.id)
-    ).all()
+    registrations = db.session.scalars(_registrations_stmt(), {"student_id": student.id}).all()
     now = utcnow()
     return [_entry(registration, now) for registration in registrations]

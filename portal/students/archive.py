@@ -4,7 +4,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any
+
+from markupsafe import Markup
+
+from portal.sanitize import sanitize_html
 
 # Audiences of an entry: who may see it in the timeline.
 STUDENT = "student"  # the student, their mentors and admins
@@ -24,9 +29,28 @@ class ArchiveEntry:
     link: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def notes_html(self) -> Markup:
+        """detail_html through the sanitizer, as the timeline shows it."""
+        text = self.detail_html or ""
+        return _sanitized(text) if len(text) <= _REMEMBERED_LENGTH else sanitize_html(text)
+
+
+# Sanitizing a note costs about a millisecond (bleach parses it twice), and a timeline shows the same
+# notes on every visit: the result for a given text never changes, so short ones are remembered.
+_REMEMBERED_LENGTH = 4000
+
+
+@lru_cache(maxsize=2048)
+def _sanitized(text: str) -> Markup:
+    return sanitize_html(text)
+
 
 # A provider takes (student, viewer, *, for_student: bool) and returns entries for that student.
-# It must load what it returns in a fixed number of queries.
+# It must load what it returns in a fixed number of queries. Providers build their statements once
+# (functools.cache) with the student's id as the bind parameter "student_id": SQLAlchemy derives the
+# cache key of each new statement object again, which costs about as much as running the query, and
+# a timeline runs some twenty queries.
 Provider = Callable[..., list[ArchiveEntry]]
 PROVIDERS: list[Provider] = []
 
@@ -90,18 +114,24 @@ def describe_changes(changes: dict, *, for_student: bool) -> str:
     return "\n".join(lines)
 
 
+@cache
+def _profile_changes_stmt():
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    from portal.students.models import ProfileChange
+
+    return (select(ProfileChange).where(ProfileChange.student_id == bindparam("student_id"))
+            .options(joinedload(ProfileChange.changed_by)))
+
+
 @provider
 def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     from portal.i18n import gettext as _
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
 
     from portal.extensions import db
-    from portal.students.models import ProfileChange
 
-    rows = db.session.scalars(
-        select(ProfileChange).where(ProfileChange.student_id == student.id).options(joinedload(ProfileChange.changed_by))
-    )
+    rows = db.session.scalars(_profile_changes_stmt(), {"student_id": student.id})
     entries = []
     for row in rows:
         detail = describe_changes(row.changes or {}, for_student=for_student)
@@ -117,29 +147,35 @@ def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry
     return entries
 
 
+@cache
+def _claims_stmt():
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from portal.students.models import HardshipClaim, Verification
+
+    return select(HardshipClaim).where(HardshipClaim.student_id == bindparam("student_id")).options(
+        joinedload(HardshipClaim.created_by),
+        selectinload(HardshipClaim.verifications).joinedload(Verification.decided_by),
+    )
+
+
 @provider
 def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     """Staff see every claim and check; the student sees their own requests and what was confirmed."""
-    from flask import url_for
     from portal.i18n import gettext as _
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload, selectinload
 
     from portal.extensions import db
     from portal.students import labels
-    from portal.students.models import ClaimSource, HardshipClaim, Verification
+    from portal.students.models import ClaimSource
+    from portal.templating import IdUrl
     from portal.students.services import (
         checklist_items,
         checklist_label,
         claim_visible_to_student,
     )
 
-    claims = list(db.session.scalars(
-        select(HardshipClaim).where(HardshipClaim.student_id == student.id).options(
-            joinedload(HardshipClaim.created_by),
-            selectinload(HardshipClaim.verifications).joinedload(Verification.decided_by),
-        )
-    ))
+    claims = list(db.session.scalars(_claims_stmt(), {"student_id": student.id}))
     entries = []
     if for_student:
         for claim in claims:
@@ -159,9 +195,10 @@ def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
                                             title=_("Support on record: %(what)s", what=what)))
         return entries
     names = {item.key: checklist_label(item) for item in checklist_items(include_inactive=True)}
+    claim_url = IdUrl("students.claim", "claim_id")
     for claim in claims:
         what = labels.category_label(claim.category, claim.level)
-        link = url_for("students.claim", claim_id=claim.id)
+        link = claim_url(claim.id)
         entries.append(ArchiveEntry(
             at=claim.created_at, kind="hardship_claim", audience=MENTORS, link=link,
             title=_("Added to the ledger: %(what)s", what=what),
@@ -189,8 +226,8 @@ AUDIENCE_OF_VISIBILITY = {"private": AUTHOR, "mentors": MENTORS, "student": STUD
 
 @provider
 def _interventions(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
-    from flask import url_for
     from portal.i18n import gettext as _
+    from portal.templating import IdUrl
     from sqlalchemy.orm import joinedload
 
     from portal.extensions import db
@@ -200,6 +237,7 @@ def _interventions(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
 
     stmt = visible_interventions(student, viewer, for_student=for_student).options(joinedload(Intervention.author))
     entries = []
+    intervention_url = None if for_student else IdUrl("students.intervention", "intervention_id")
     for row in db.session.scalars(stmt):
         parts = [labels.label(labels.CHANNELS, row.channel)]
         if row.duration_minutes:
@@ -210,7 +248,7 @@ def _interventions(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
             at=row.occurred_at, kind="intervention", audience=AUDIENCE_OF_VISIBILITY.get(row.visibility, MENTORS),
             author_id=row.author_id, title=labels.label(labels.INTERVENTION_TYPES, row.type),
             detail=" · ".join(parts), detail_html=row.notes,
-            link=None if for_student else url_for("students.intervention", intervention_id=row.id),
+            link=None if for_student else intervention_url(row.id),
             extra={"visibility": row.visibility, "follow_up_on": row.follow_up_on, "follow_up_done": row.follow_up_done},
         ))
     return entries

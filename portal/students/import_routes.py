@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from flask import (
@@ -16,6 +17,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -27,7 +30,6 @@ from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate
 from portal.students import bp, imports, signals
 from portal.students.import_forms import (
     DismissForm,
@@ -39,12 +41,14 @@ from portal.students.import_forms import (
 )
 from portal.students.import_services import KINDS, template_bytes
 from portal.students.models import (
+    HardshipCategory,
     ImportBatch,
     ListMatch,
     SignalStatus,
     SpendingSignal,
     Student,
 )
+from portal.templating import IdUrl, csrf_input, options_html
 
 ACTION_LABELS = {
     "create": _l("New student and account"),
@@ -276,7 +280,39 @@ def signal_thresholds():
                            months=signals.reference_months(limits.months)), status
 
 
-# --- discreet follow-up: students found on certification lists -----------------------------------------
+# --- discreet follow-up: students found on certification lists, and hidden-hardship signals ---------
+# The two lists have one shape: filters, a page of rows each offering "open a claim" and "dismiss",
+# and the one row htmx swaps in after an action. What differs is described by a FollowUpList.
+
+
+@dataclass(frozen=True)
+class FollowUpList:
+    endpoint: str
+    statuses: list
+    default_status: str
+    with_category: bool  # the flags can also be filtered by category
+    page_template: str
+    results_template: str
+    row_template: str
+    row_name: str  # what the row template calls its row
+    audit_action: str
+    target_type: str
+
+
+FLAGS = FollowUpList(
+    endpoint="students.list_matches", statuses=[("open", _l("Open flags")), ("resolved", _l("Dealt with"))],
+    default_status="open", with_category=True, page_template="students/imports/list_matches.html",
+    results_template="students/imports/_list_matches.html", row_template="students/imports/_match_row.html",
+    row_name="match", audit_action="signals.list_matches_viewed", target_type="ListMatch",
+)
+SIGNALS = FollowUpList(
+    endpoint="students.spending_signals",
+    statuses=[(SignalStatus.OPEN.value, _l("Open signals")), (SignalStatus.DISMISSED.value, _l("Dismissed"))],
+    default_status=SignalStatus.OPEN.value, with_category=False,
+    page_template="students/imports/spending_signals.html", results_template="students/imports/_signals.html",
+    row_template="students/imports/_signal_row.html", row_name="signal", audit_action="signals.spending_viewed",
+    target_type="SpendingSignal",
+)
 
 
 def _filter_form(statuses) -> FollowUpFilterForm:
@@ -288,36 +324,117 @@ def _filter_form(statuses) -> FollowUpFilterForm:
     return form
 
 
-LIST_STATUSES = [("open", _l("Open flags")), ("resolved", _l("Dealt with"))]
-SIGNAL_STATUSES = [(SignalStatus.OPEN.value, _l("Open signals")), (SignalStatus.DISMISSED.value, _l("Dismissed"))]
+def _row_context(kind: FollowUpList) -> dict:
+    """What every row of a list shares, worked out once per response: 50 rows each translating their
+    words, building four URLs and rendering the category select cost more than the rest of the page."""
+    context = {
+        "csrf": csrf_input(),
+        "t": {
+            "reason": Markup(_("Reason")), "reason_placeholder": Markup(_("Reason for dismissing")),
+            "dismiss": Markup(_("Dismiss")), "open_claim": Markup(_("Open a claim for verification")),
+        },
+    }
+    if kind is FLAGS:
+        context["claim_url"] = IdUrl("students.list_match_claim", "match_id")
+        context["dismiss_url"] = IdUrl("students.list_match_dismiss", "match_id")
+        context["category_labels"] = {category.value: signals.category_label(category) for category in HardshipCategory}
+        matched_by = Markup(_("matched by %(by)s"))
+        context["matched_by"] = {key: matched_by % {"by": label} for key, label in signals.MATCHED_BY_LABELS.items()}
+        context["matched_by_other"] = matched_by
+        context["resolution_label"] = signals.resolution_label
+    else:
+        context["claim_url"] = IdUrl("students.spending_signal_claim", "signal_id")
+        context["dismiss_url"] = IdUrl("students.spending_signal_dismiss", "signal_id")
+        context["category_options"] = options_html(SignalClaimForm(formdata=None).category)
+        context["t"].update(
+            category=Markup(_("Category")), meals=Markup(_("%(num)d meals")), since=Markup(_("since %(day)s")),
+            dismissed=Markup(_("Dismissed: %(reason)s")), claimed=Markup(_("Claim opened for verification")),
+        )
+    return context
 
 
-def _follow_up_tabs() -> dict:
-    return {"open_flags": signals.open_list_match_count(current_user),
-            "open_signals": signals.open_signal_count(current_user)}
+class RowPagination(Pagination):
+    """A page of plain rows (a select of columns), totalled by a count statement of its own:
+    db.paginate() keeps only each row's first column, and counts the listing statement itself,
+    joins and all, which reads every matching student's row."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return db.session.execute(stmt).all()
+
+    def _query_count(self) -> int:
+        return db.session.scalar(self._query_args["count_stmt"]) or 0
 
 
-def _list_matches_page(*, status_code: int = 200):
-    form = _filter_form(LIST_STATUSES)
-    status = form.status.data or "open"
-    page = paginate(signals.list_matches_stmt(current_user, status=status, category=form.category.data or None,
-                                              college=form.college.data or None), per_page=50)
-    audit.record(current_user, "signals.list_matches_viewed", target_type="ListMatch",
-                 detail=f"status={status} category={form.category.data or ''} college={form.college.data or ''} "
-                        f"page={page.page} shown={len(page.items)} total={page.total}")
-    response = render("students/imports/list_matches.html", "students/imports/_list_matches.html", status=status_code,
-                      form=form, page=page, shown_status=status, category_label=signals.category_label,
-                      matched_by_labels=signals.MATCHED_BY_LABELS, resolution_label=signals.resolution_label,
-                      button_form=EmptyForm(formdata=None), dismiss_form=DismissForm(formdata=None), **_follow_up_tabs())
-    db.session.commit()  # after rendering: committing first would expire the rows shown
+PER_PAGE = 50
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _paginate(stmt, count_stmt) -> RowPagination:
+    return RowPagination(page=_page_number(), per_page=PER_PAGE, max_per_page=200, error_out=False, select=stmt,
+                         count_stmt=count_stmt)
+
+
+def _follow_up_tabs(kind: FollowUpList, shown: dict, total: int) -> dict:
+    """The tabs' counts of open rows; a list showing all its open rows has just counted them."""
+    all_open = shown["status"] == kind.default_status and not any(v for k, v in shown.items() if k != "status")
+    return {
+        "open_flags": total if all_open and kind is FLAGS else signals.open_list_match_count(current_user),
+        "open_signals": total if all_open and kind is SIGNALS else signals.open_signal_count(current_user),
+    }
+
+
+def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
+    form = _filter_form(kind.statuses)
+    status = form.status.data or kind.default_status
+    category = (form.category.data or None) if kind.with_category else None
+    college = form.college.data or None
+    if kind is FLAGS:
+        shown = {"status": status, "category": category, "college": college}
+        page = _paginate(signals.list_matches_stmt(current_user, **shown),
+                         signals.list_match_count_stmt(current_user, **shown))
+        extra = {}
+    else:
+        shown = {"status": status, "college": college}
+        page = _paginate(signals.signals_stmt(current_user, **shown, upto=_page_number() * PER_PAGE),
+                         signals.signal_count_stmt(current_user, **shown))
+        limits = signals.thresholds()
+        extra = {"limits": limits, "months": signals.reference_months(limits.months)}
+    shown_filters = f"category={category or ''} " if kind.with_category else ""
+    audit.record(current_user, kind.audit_action, target_type=kind.target_type,
+                 detail=f"status={status} {shown_filters}college={college or ''} page={page.page} "
+                        f"shown={len(page.items)} total={page.total}")
+    response = render(kind.page_template, kind.results_template, status=status_code, form=form, page=page,
+                      shown_status=status, **extra, **_row_context(kind), **_follow_up_tabs(kind, shown, page.total))
+    db.session.commit()  # the audit entry, once the page is rendered
     return response
+
+
+def _row_answer(kind: FollowUpList, row_id: int, message: str, *, ok: bool, status: int = 200):
+    """After an action: the row alone for htmx, else the list again (with the message flashed)."""
+    if is_htmx():
+        row = signals.list_match_row(row_id) if kind is FLAGS else signals.signal_row(row_id)
+        if row is None:
+            abort(404)
+        response = make_response(render_template(
+            kind.row_template, row_message=message, row_ok=ok, **{kind.row_name: row}, **_row_context(kind),
+        ), status)
+        response.vary.add("HX-Request")
+        return response
+    flash(message, "success" if ok else "error")
+    if ok:
+        return redirect(url_for(kind.endpoint), 303)
+    return _follow_up_page(kind, status_code=status)
 
 
 @bp.get("/follow-up/lists")
 @login_required
 def list_matches():
     policy.require("signals.view")
-    return _list_matches_page()
+    return _follow_up_page(FLAGS)
 
 
 def _list_match_or_404(match_id: int) -> ListMatch:
@@ -330,40 +447,24 @@ def _list_match_or_404(match_id: int) -> ListMatch:
     return match
 
 
-def _match_answer(match_id: int, message: str, *, ok: bool, status: int = 200):
-    if is_htmx():
-        match = _list_match_or_404(match_id)
-        response = make_response(render_template(
-            "students/imports/_match_row.html", match=match, row_message=message, row_ok=ok,
-            category_label=signals.category_label, matched_by_labels=signals.MATCHED_BY_LABELS,
-            resolution_label=signals.resolution_label, button_form=EmptyForm(formdata=None),
-            dismiss_form=DismissForm(formdata=None),
-        ), status)
-        response.vary.add("HX-Request")
-        return response
-    flash(message, "success" if ok else "error")
-    if ok:
-        return redirect(url_for("students.list_matches"), 303)
-    return _list_matches_page(status_code=status)
-
-
 @bp.post("/follow-up/lists/<int:match_id>/claim")
 @login_required
 def list_match_claim(match_id: int):
     match = _list_match_or_404(match_id)
     policy.require("signals.act", match)
     if not EmptyForm().validate_on_submit():
-        return _match_answer(match_id, _("Please reload the page and try again."), ok=False, status=400)
+        return _row_answer(FLAGS, match_id, _("Please reload the page and try again."), ok=False, status=400)
     try:
         signals.open_claim_from_list_match(match, actor=current_user)
         db.session.commit()
     except signals.SignalError as error:
         db.session.rollback()
-        return _match_answer(match_id, str(error), ok=False, status=error.status)
+        return _row_answer(FLAGS, match_id, str(error), ok=False, status=error.status)
     except IntegrityError:
         db.session.rollback()
-        return _match_answer(match_id, _("The student already has this category in the ledger."), ok=False, status=409)
-    return _match_answer(match_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+        return _row_answer(FLAGS, match_id, _("The student already has this category in the ledger."), ok=False,
+                           status=409)
+    return _row_answer(FLAGS, match_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
 
 
 @bp.post("/follow-up/lists/<int:match_id>/dismiss")
@@ -374,40 +475,21 @@ def list_match_dismiss(match_id: int):
     form = DismissForm()
     if not form.validate_on_submit():
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _match_answer(match_id, message or _("Say why."), ok=False, status=400)
+        return _row_answer(FLAGS, match_id, message or _("Say why."), ok=False, status=400)
     try:
         signals.dismiss_list_match(match, actor=current_user, reason=form.reason.data)
         db.session.commit()
     except signals.SignalError as error:
         db.session.rollback()
-        return _match_answer(match_id, str(error), ok=False, status=error.status)
-    return _match_answer(match_id, _("Saved."), ok=True)
-
-
-# --- discreet follow-up: hidden-hardship signals --------------------------------------------------------
-
-
-def _signals_page(*, status_code: int = 200):
-    form = _filter_form(SIGNAL_STATUSES)
-    status = form.status.data or SignalStatus.OPEN.value
-    page = paginate(signals.signals_stmt(current_user, status=status, college=form.college.data or None), per_page=50)
-    audit.record(current_user, "signals.spending_viewed", target_type="SpendingSignal",
-                 detail=f"status={status} college={form.college.data or ''} page={page.page} shown={len(page.items)} "
-                        f"total={page.total}")
-    limits = signals.thresholds()
-    response = render("students/imports/spending_signals.html", "students/imports/_signals.html", status=status_code,
-                      form=form, page=page, shown_status=status, limits=limits,
-                      months=signals.reference_months(limits.months), claim_form=SignalClaimForm(formdata=None),
-                      dismiss_form=DismissForm(formdata=None), **_follow_up_tabs())
-    db.session.commit()  # after rendering: committing first would expire the rows shown
-    return response
+        return _row_answer(FLAGS, match_id, str(error), ok=False, status=error.status)
+    return _row_answer(FLAGS, match_id, _("Saved."), ok=True)
 
 
 @bp.get("/follow-up/spending")
 @login_required
 def spending_signals():
     policy.require("signals.view")
-    return _signals_page()
+    return _follow_up_page(SIGNALS)
 
 
 def _signal_or_404(signal_id: int) -> SpendingSignal:
@@ -420,21 +502,6 @@ def _signal_or_404(signal_id: int) -> SpendingSignal:
     return signal
 
 
-def _signal_answer(signal_id: int, message: str, *, ok: bool, status: int = 200):
-    if is_htmx():
-        signal = _signal_or_404(signal_id)
-        response = make_response(render_template(
-            "students/imports/_signal_row.html", signal=signal, row_message=message, row_ok=ok,
-            claim_form=SignalClaimForm(formdata=None), dismiss_form=DismissForm(formdata=None),
-        ), status)
-        response.vary.add("HX-Request")
-        return response
-    flash(message, "success" if ok else "error")
-    if ok:
-        return redirect(url_for("students.spending_signals"), 303)
-    return _signals_page(status_code=status)
-
-
 @bp.post("/follow-up/spending/<int:signal_id>/claim")
 @login_required
 def spending_signal_claim(signal_id: int):
@@ -442,17 +509,18 @@ def spending_signal_claim(signal_id: int):
     policy.require("signals.act", signal)
     form = SignalClaimForm()
     if not form.validate_on_submit():
-        return _signal_answer(signal_id, _("Please reload the page and try again."), ok=False, status=400)
+        return _row_answer(SIGNALS, signal_id, _("Please reload the page and try again."), ok=False, status=400)
     try:
         signals.open_claim_from_signal(signal, actor=current_user, category=form.category.data or "financial_hardship")
         db.session.commit()
     except signals.SignalError as error:
         db.session.rollback()
-        return _signal_answer(signal_id, str(error), ok=False, status=error.status)
+        return _row_answer(SIGNALS, signal_id, str(error), ok=False, status=error.status)
     except IntegrityError:
         db.session.rollback()
-        return _signal_answer(signal_id, _("The student already has this category in the ledger."), ok=False, status=409)
-    return _signal_answer(signal_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+        return _row_answer(SIGNALS, signal_id, _("The student already has this category in the ledger."), ok=False,
+                           status=409)
+    return _row_answer(SIGNALS, signal_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
 
 
 @bp.post("/follow-up/spending/<int:signal_id>/dismiss")
@@ -463,11 +531,11 @@ def spending_signal_dismiss(signal_id: int):
     form = DismissForm()
     if not form.validate_on_submit():
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _signal_answer(signal_id, message or _("Say why."), ok=False, status=400)
+        return _row_answer(SIGNALS, signal_id, message or _("Say why."), ok=False, status=400)
     try:
         signals.dismiss_signal(signal, actor=current_user, reason=form.reason.data)
         db.session.commit()
     except signals.SignalError as error:
         db.session.rollback()
-        return _signal_answer(signal_id, str(error), ok=False, status=error.status)
-    return _signal_answer(signal_id, _("Saved."), ok=True)
+        return _row_answer(SIGNALS, signal_id, str(error), ok=False, status=error.status)
+    return _row_answer(SIGNALS, signal_id, _("Saved."), ok=True)

@@ -345,7 +345,11 @@ class SpendingRecord(db.Model):
     """A month of campus-card canteen spending: the data behind hidden-hardship signals."""
 
     __tablename__ = "spending_records"
-    __table_args__ = (UniqueConstraint("student_id", "month", name="uq_spending_records_student_month"),)
+    __table_args__ = (
+        UniqueConstraint("student_id", "month", name="uq_spending_records_student_month"),
+        # the latest months of data are found by walking this index (signals.reference_months)
+        Index("ix_spending_records_month", "month"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
-from sqlalchemy import exists, func, insert, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import bindparam, exists, func, insert, literal, select, update
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
@@ -106,10 +106,11 @@ class Thresholds:
 
 
 def thresholds() -> Thresholds:
+    values = settings.get_many("signals.min_meals", "signals.max_amount", "signals.months")
     return Thresholds(
-        min_meals=int(settings.get("signals.min_meals")),
-        max_amount=Decimal(str(settings.get("signals.max_amount"))),
-        months=int(settings.get("signals.months")),
+        min_meals=int(values["signals.min_meals"]),
+        max_amount=Decimal(str(values["signals.max_amount"])),
+        months=int(values["signals.months"]),
     )
 
 
@@ -129,12 +130,26 @@ def set_thresholds(*, min_meals: int, max_amount: Decimal, months: int, actor) -
 # --- computing the signals ------------------------------------------------------------------------
 
 
+def _distinct_values(column, *, descending: bool = False, limit=None):
+    """The distinct values of an indexed column, in order, one index probe per value (a recursive CTE):
+    a DISTINCT reads every row, tens of thousands of them for a handful of values."""
+    first = select(column).order_by(column.desc() if descending else column).limit(1).scalar_subquery()
+    steps = select(first.label("value"), literal(1).label("n")).cte(f"distinct_{column.key}", recursive=True)
+    following = (select(column).where(column < steps.c.value if descending else column > steps.c.value)
+                 .order_by(column.desc() if descending else column).limit(1).scalar_subquery())
+    more = [steps.c.value.is_not(None)]
+    if limit is not None:
+        more.append(steps.c.n < limit)
+    steps = steps.union_all(select(following, steps.c.n + 1).where(*more))
+    return select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.n)
+
+
+_REFERENCE_MONTHS = _distinct_values(SpendingRecord.month, descending=True, limit=bindparam("count"))
+
+
 def reference_months(count: int) -> list[str]:
     """The latest `count` months for which any campus-card data was imported, oldest first."""
-    months = db.session.scalars(
-        select(SpendingRecord.month).distinct().order_by(SpendingRecord.month.desc()).limit(count)
-    ).all()
-    return sorted(months)
+    return sorted(db.session.scalars(_REFERENCE_MONTHS, {"count": count}).all())
 
 
 def _has_claim(student_id_column):
@@ -217,29 +232,70 @@ def _scoped(stmt, viewer, student_id_column):
     return stmt.where(False)
 
 
-def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None):
-    """Signals to show: open ones (still active, student without a claim) or dismissed ones."""
-    stmt = (
-        select(SpendingSignal)
-        .join(Student, Student.id == SpendingSignal.student_id)
+def _in_college(student_id_column, college: str):
+    return student_id_column.in_(select(Student.id).where(Student.college == college))
+
+
+def _listed(*columns):
+    """A list's rows as plain rows: the columns shown, with the student's and their account's. A list
+    sorts every matching row and builds 50; ORM objects (and wide student rows) would cost more than
+    the rest of the page."""
+    entity = columns[0].class_
+    return (
+        select(*columns, Student.student_no, Student.college, Student.major, Student.class_name, User.display_name)
+        .join(Student, Student.id == entity.student_id)
         .join(User, User.id == Student.user_id)
-        .options(contains_eager(SpendingSignal.student).contains_eager(Student.user))
     )
+
+
+def _signal_rows():
+    s = SpendingSignal
+    return _listed(s.id, s.status, s.active, s.months, s.avg_amount, s.avg_meals, s.detected_at, s.resolved_at,
+                   s.reason)
+
+
+def signal_row(signal_id: int):
+    """One signal as signals_stmt() lists it (the row htmx swaps in after an action), or None."""
+    return db.session.execute(_signal_rows().where(SpendingSignal.id == signal_id)).one_or_none()
+
+
+def _signal_filters(status: str, college: str | None) -> list:
     if status == SignalStatus.DISMISSED:
-        stmt = stmt.where(SpendingSignal.status == SignalStatus.DISMISSED).order_by(
-            SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
+        filters = [SpendingSignal.status == SignalStatus.DISMISSED]
     else:
-        stmt = stmt.where(SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN,
-                          ~_has_claim(SpendingSignal.student_id)).order_by(SpendingSignal.avg_amount, Student.student_no)
+        filters = [SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN,
+                   ~_has_claim(SpendingSignal.student_id)]
     if college:
-        stmt = stmt.where(Student.college == college)
+        filters.append(_in_college(SpendingSignal.student_id, college))
+    return filters
+
+
+def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None, upto: int | None = None):
+    """Signals to show, as rows: open ones (still active, student without a claim) or dismissed ones.
+    With `upto`, the statement need only list the first `upto` rows correctly (a page and those before)."""
+    filters = _signal_filters(status, college)
+    stmt = _signal_rows().where(*filters)
+    if status == SignalStatus.DISMISSED:
+        stmt = stmt.order_by(SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
+    else:
+        if upto:
+            # Sorting by average and then student number reads every matching student's row; the first
+            # `upto` rows have an average no higher than the upto-th lowest, which the signals alone tell.
+            nth = _scoped(select(SpendingSignal.avg_amount).where(*filters), viewer, SpendingSignal.student_id) \
+                .order_by(SpendingSignal.avg_amount).offset(upto - 1).limit(1).scalar_subquery()
+            stmt = stmt.where(SpendingSignal.avg_amount <= func.coalesce(nth, SpendingSignal.avg_amount))
+        stmt = stmt.order_by(SpendingSignal.avg_amount, Student.student_no)
+    return _scoped(stmt, viewer, SpendingSignal.student_id)
+
+
+def signal_count_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None = None):
+    """How many signals signals_stmt() lists, counted without reading the students' rows."""
+    stmt = select(func.count(SpendingSignal.id)).where(*_signal_filters(status, college))
     return _scoped(stmt, viewer, SpendingSignal.student_id)
 
 
 def open_signal_count(viewer) -> int:
-    stmt = select(func.count(SpendingSignal.id)).where(
-        SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN, ~_has_claim(SpendingSignal.student_id))
-    return db.session.scalar(_scoped(stmt, viewer, SpendingSignal.student_id)) or 0
+    return db.session.scalar(signal_count_stmt(viewer)) or 0
 
 
 def _settled_claim(match_category, match_student):
@@ -247,34 +303,55 @@ def _settled_claim(match_category, match_student):
                           HardshipClaim.status.in_(SETTLED))
 
 
-def list_matches_stmt(viewer, *, status: str = "open", category: str | None = None, college: str | None = None):
-    """List flags to show: open ones (not resolved, category not meanwhile claimed) or resolved ones."""
-    stmt = (
-        select(ListMatch)
-        .join(Student, Student.id == ListMatch.student_id)
-        .join(User, User.id == Student.user_id)
-        .options(contains_eager(ListMatch.student).contains_eager(Student.user))
-    )
+def _list_match_filters(status: str, category: str | None, college: str | None) -> list:
     if status == "resolved":
-        stmt = stmt.where(ListMatch.resolved_at.is_not(None)).order_by(ListMatch.resolved_at.desc(), ListMatch.id.desc())
+        filters = [ListMatch.resolved_at.is_not(None)]
     else:
-        stmt = stmt.where(ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id)) \
-            .order_by(ListMatch.imported_at.desc(), Student.student_no)
+        filters = [ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id)]
     if category:
-        stmt = stmt.where(ListMatch.category == category)
+        filters.append(ListMatch.category == category)
     if college:
-        stmt = stmt.where(Student.college == college)
+        filters.append(_in_college(ListMatch.student_id, college))
+    return filters
+
+
+def _list_match_rows():
+    m = ListMatch
+    return _listed(m.id, m.category, m.list_name, m.matched_by, m.imported_at, m.resolved_at, m.resolution)
+
+
+def list_match_row(match_id: int):
+    """One flag as list_matches_stmt() lists it (the row htmx swaps in after an action), or None."""
+    return db.session.execute(_list_match_rows().where(ListMatch.id == match_id)).one_or_none()
+
+
+def list_matches_stmt(viewer, *, status: str = "open", category: str | None = None, college: str | None = None):
+    """List flags to show, as rows: open ones (not resolved, category not meanwhile claimed) or resolved ones."""
+    stmt = _list_match_rows().where(*_list_match_filters(status, category, college))
+    if status == "resolved":
+        stmt = stmt.order_by(ListMatch.resolved_at.desc(), ListMatch.id.desc())
+    else:
+        stmt = stmt.order_by(ListMatch.imported_at.desc(), Student.student_no)
+    return _scoped(stmt, viewer, ListMatch.student_id)
+
+
+def list_match_count_stmt(viewer, *, status: str = "open", category: str | None = None, college: str | None = None):
+    """How many flags list_matches_stmt() lists, counted without reading the students' rows."""
+    stmt = select(func.count(ListMatch.id)).where(*_list_match_filters(status, category, college))
     return _scoped(stmt, viewer, ListMatch.student_id)
 
 
 def open_list_match_count(viewer) -> int:
-    stmt = select(func.count(ListMatch.id)).where(
-        ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id))
-    return db.session.scalar(_scoped(stmt, viewer, ListMatch.student_id)) or 0
+    return db.session.scalar(list_match_count_stmt(viewer)) or 0
+
+
+@cache
+def _colleges_stmt():
+    return _distinct_values(Student.college)
 
 
 def colleges() -> list[str]:
-    return list(db.session.scalars(select(Student.college).distinct().order_by(Student.college)))
+    return list(db.session.scalars(_colleges_stmt()))
 
 
 def resolution_label(match: ListMatch) -> str:
@@ -373,12 +450,19 @@ def dismiss_signal(signal: SpendingSignal, *, actor, reason: str) -> None:
 # --- the archive: mentors and admins see that a flag or signal was raised and how it ended ----------
 
 
+@cache
+def _archive_stmts():
+    return (select(ListMatch).where(ListMatch.student_id == bindparam("student_id")),
+            select(SpendingSignal).where(SpendingSignal.student_id == bindparam("student_id")))
+
+
 @archive.provider
 def archive_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     if for_student:
         return []
     entries = []
-    for match in db.session.scalars(select(ListMatch).where(ListMatch.student_id == student.id)):
+    match_stmt, signal_stmt = _archive_stmts()
+    for match in db.session.scalars(match_stmt, {"student_id": student.id}):
         detail = _("List \"%(list)s\"; matched by %(by)s.", list=match.list_name,
                    by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
         if match.resolved_at is not None:
@@ -388,7 +472,7 @@ def archive_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
             title=_("Found on a certification list: %(category)s", category=category_label(match.category)),
             detail=detail,
         ))
-    for signal in db.session.scalars(select(SpendingSignal).where(SpendingSignal.student_id == student.id)):
+    for signal in db.session.scalars(signal_stmt, {"student_id": student.id}):
         detail = _("On average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
                    amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(signal.months or []))
         if signal.status == SignalStatus.DISMISSED:

@@ -97,3 +97,23 @@ def test_archive_timeline_issues_a_fixed_number_of_queries(app, client_as, users
     with count_queries() as many:
         client.get(url)
     assert many.count == few.count
+
+
+def test_notes_are_sanitized_at_display_each_time_even_when_stored_unclean(app, client_as, users, make_user):
+    """A note stored before a sanitizing rule existed is cleaned when shown; the timeline remembers
+    the cleaned text, and the second visit shows the same."""
+    from portal.extensions import db
+    from portal.students.models import Intervention
+
+    seeded(app, client_as, users, make_user)
+    with app.app_context():
+        row = db.session.query(Intervention).filter_by(visibility="mentors").one()
+        row.notes = '<p>旧记录</p><script>alert(1)</script><a href="javascript:x" onclick="y">链接</a>'
+        db.session.commit()
+    client = client_as("mentor")
+    pages = [client.get(f"/students/{users['student_record'].id}/archive", headers=EN).get_data(as_text=True)
+             for _ in range(2)]
+    for page in pages:
+        assert "<p>旧记录</p>" in page and "链接" in page
+        for unsafe in ("<script>", "javascript:", "onclick"):
+            assert unsafe not in page, unsafe

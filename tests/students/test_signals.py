@@ -55,6 +55,22 @@ def test_students_under_the_thresholds_every_month_and_without_a_claim_are_signa
     assert (signal.status, signal.months, signal.avg_amount, signal.avg_meals) == ("open", MONTHS, Decimal("600.00"), 70)
 
 
+def test_the_reference_months_are_the_latest_months_with_any_data(app, ctx, make_student):
+    assert signals.reference_months(3) == []
+    a, b = make_student(), make_student()
+    spend(a.id, FRUGAL[:2], months=["2025-12", "2026-03"])
+    spend(b.id, FRUGAL, months=["2026-01", "2026-03", "2026-06"])  # a gap: 2026-04 and -05 have no data
+    assert signals.reference_months(1) == ["2026-06"]
+    assert signals.reference_months(3) == ["2026-01", "2026-03", "2026-06"]
+    assert signals.reference_months(12) == ["2025-12", "2026-01", "2026-03", "2026-06"]
+
+
+def test_the_college_filter_offers_every_college_once_in_order(app, ctx, make_student):
+    for college in ("临床医学院", "药学院", "临床医学院", "护理学院", "药学院"):
+        make_student(college=college)
+    assert signals.colleges() == sorted({"临床医学院", "药学院", "护理学院"})
+
+
 def test_the_thresholds_are_settings_and_changing_them_recomputes(app, ctx, make_student, make_user):
     a, b = make_student(), make_student()
     admin = db.session.merge(make_user("admin"))
@@ -190,6 +206,27 @@ def test_the_signal_list_keeps_a_constant_number_of_queries(app, client_as, sign
     with count_queries() as many:
         assert "13 students" in client.get("/follow-up/spending", headers=EN).get_data(as_text=True)
     assert many.count == few.count
+
+
+def test_the_signal_pages_follow_spending_then_student_number_across_pages(app, client_as, make_student):
+    """Pages of 50 in order of average spending, ties by student number, whichever page is asked."""
+    import re
+
+    amounts = ["500.00", "520.00", "520.00", "610.00", "700.00"]
+    with app.app_context():
+        students = [make_student() for _ in range(53)]
+        for index, student in enumerate(students):
+            spend(student.id, [(70, amounts[index % len(amounts)])] * 3)
+        signals.refresh_signals()
+        db.session.commit()
+        expected = [no for _, no in sorted((Decimal(amounts[i % len(amounts)]), s.student_no)
+                                           for i, s in enumerate(students))]
+    client = client_as("admin")
+    shown = []
+    for page in (1, 2):
+        html = client.get(f"/follow-up/spending?page={page}", headers=EN).get_data(as_text=True)
+        shown += re.findall(r'<br><small class="muted">([^<]+)</small></td>\s*<td>[^<]*·', html)
+    assert shown == expected
 
 
 def test_the_signal_list_answers_htmx_with_its_results(client_as, signalled):
