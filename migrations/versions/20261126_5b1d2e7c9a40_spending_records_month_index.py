@@ -1,7 +1,7 @@
 """spending_records: an index on month, for finding the latest months of data
 
 Revision ID: 5b1d2e7c9a40
-Revises: db5fc0ef6b61
+Revises: b7c41e2a9f05
 Create Date: 2026-11-26 00:40:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5b1d2e7c9a40'
-down_revision = 'db5fc0ef6b61'
+down_revision = 'b7c41e2a9f05'
 branch_labels = None
 depends_on = None
 
