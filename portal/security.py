@@ -1,8 +1,7 @@
 """Response headers that every page carries: CSP, framing, caching of private pages."""
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, g, request
 
 CSP = "; ".join(
     [
@@ -34,7 +33,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        # the user this request loaded, if any; is_anonymous reads no column, so a user expired by
+        # the request's commit is not loaded again just to set a header
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and not user.is_anonymous:
             # private pages must not stay in a shared computer's cache or a proxy
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
