@@ -8,7 +8,7 @@ TRANSLATIONS := portal/translations
 MO := $(TRANSLATIONS)/zh/LC_MESSAGES/messages.mo
 STUDENTS ?= 20000
 
-.PHONY: run test install system-run system-test translations extract-messages update-messages seed bench clean
+.PHONY: run test install system-run system-test system-bench translations extract-messages update-messages seed bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ system-run:
 
 system-test:
 	@./.ci/system-packages test
+
+system-bench:
+	@./.ci/system-packages bench
 
 $(MO): $(TRANSLATIONS)/zh/LC_MESSAGES/messages.po $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS)
@@ -53,7 +56,7 @@ seed: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --students $(STUDENTS)
 
-bench: install
+bench: system-bench install
 	$(PY) bench/run.py --students $(STUDENTS)
 	$(PY) bench/jobs_recommend.py --students $(STUDENTS)
 

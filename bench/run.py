@@ -192,12 +192,12 @@ def report(rows: list[tuple[Page, load.LoadResult, int]]) -> list[str]:
         if page.name != BASELINE:
             if median_factor > MAX_MEDIAN_FACTOR:
                 problems.append(f"median {median_factor:.2f}× /healthz's (limit {MAX_MEDIAN_FACTOR:.0f}×)")
-            if share < MIN_THROUGHPUT_SHARE:
+            if page.typical and share < MIN_THROUGHPUT_SHARE:
                 problems.append(f"throughput {share:.1%} of /healthz's (limit {MIN_THROUGHPUT_SHARE:.0%})")
         verdict = "FAIL" if problems else ("baseline" if page.name == BASELINE else "PASS")
         failures += [f"{page.name}: {problem}" for problem in problems]
         print(
-            f"{page.name:<20} {page.role or '-':<8} {result.requests_per_s:>8.1f} {result.median_ms:>10.2f} "
+            f"{page.name + (' *' if page.typical else ''):<20} {page.role or '-':<8} {result.requests_per_s:>8.1f} {result.median_ms:>10.2f} "
             f"{result.p99_ms:>8.2f} {median_factor:>8.1f}× {share:>7.1%} {statements:>4}  {verdict}"
         )
     return failures
@@ -294,8 +294,9 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         failures.append(f"roster import: {checked + confirmed:.2f} s (budget {imports.BUDGET_S:.0f} s)")
     print()
     print(
-        f"Budgets (DESIGN.md): median within {MAX_MEDIAN_FACTOR:.0f}× /healthz's, "
-        f"throughput at least {MIN_THROUGHPUT_SHARE:.0%} of /healthz's; every request answered 200."
+        f"Budgets (DESIGN.md): every page's median within {MAX_MEDIAN_FACTOR:.0f}× /healthz's; the typical "
+        f"authenticated pages' (each role's home, marked *) throughput at least {MIN_THROUGHPUT_SHARE:.0%} of "
+        f"/healthz's; every request answered 200."
     )
     for failure in failures:
         print(f"FAIL  {failure}")
