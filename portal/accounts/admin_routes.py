@@ -12,7 +12,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, select
 
 from portal import policy
 from portal.accounts import admin_bp as bp
@@ -57,12 +56,7 @@ def get_user_or_404(user_id: int) -> User:
 @login_required
 def home():
     policy.require("admin.access")
-    counts = dict(
-        db.session.execute(
-            select(User.role, func.count(User.id)).where(User.active.is_(True)).group_by(User.role)
-        ).all()
-    )
-    return render_template("home/admin.html", counts=counts)
+    return render_template("home/admin.html", counts=services.active_role_counts())
 
 
 @bp.route("/users")

@@ -177,3 +177,24 @@ def test_cli_deactivates_a_user(app, runner, users):
     result = runner.invoke(args=["users", "deactivate", users["student"].username])
     assert result.exit_code == 0
     assert not load(app, users["student"].id).active
+
+
+def test_the_home_page_counts_follow_account_changes_at_once(app, client_as, users, monkeypatch):
+    """The administrators' home keeps its per-role counts for a few seconds; a change made through
+    the account pages shows on the next visit all the same."""
+    monkeypatch.setitem(app.config, "ADMIN_COUNTS_SECONDS", 60)
+    admin = client_as("admin")
+
+    def mentors():
+        page = admin.get("/admin/", headers=EN).get_data(as_text=True)
+        return int(page.split('data-testid="count-mentor">')[1].split("<")[0])
+
+    before = mentors()
+    assert admin.post("/admin/users/new", data={
+        "username": "mentor77", "display_name": "周老师", "role": "mentor", "password": "temporary-pass-1",
+    }).status_code == 302
+    assert mentors() == before + 1
+    with app.app_context():
+        new_id = db.session.scalar(select(User.id).where(User.username == "mentor77"))
+    assert admin.post(f"/admin/users/{new_id}/deactivate").status_code == 302
+    assert mentors() == before
