@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import secrets
 import time
+from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
@@ -79,18 +80,22 @@ class SessionCheck:
     unread_notifications: int | None = None
 
 
+@cache
+def _session_statement():
+    """Built once: every request runs it, and building a statement costs about what running it does."""
+    from portal.notifications.services import unread_count_of
+
+    return (select(LoginSession, User, unread_count_of(User.id))
+            .join(User, LoginSession.user_id == User.id)
+            .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def check_session(token: str | None, *, now: datetime | None = None) -> SessionCheck:
     """Resolve a cookie's token to its user, enforcing revocation, idle timeout and lifetime."""
     if not token:
         return SessionCheck(None)
-    from portal.notifications.services import unread_count_of
-
     now = now or utcnow()
-    row = db.session.execute(
-        select(LoginSession, User, unread_count_of(User.id))
-        .join(User, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == LoginSession.hash_token(token))
-    ).first()
+    row = db.session.execute(_session_statement(), {"token_hash": LoginSession.hash_token(token)}).first()
     if row is None:
         return SessionCheck(None)
     login_session, user, unread = row
