@@ -80,6 +80,36 @@ def timeline(student, viewer) -> list[ArchiveEntry]:
     return entries
 
 
+def timeline_items_html(entries: list[ArchiveEntry]) -> Markup:
+    """Each entry's <li>, character for character as the loop in students/_timeline.html wrote them: a
+    Jinja loop of five conditionals and a date filter per entry cost about as much as loading them."""
+    from markupsafe import escape
+
+    from portal.i18n import datetime_filter
+    from portal.i18n import gettext as _
+
+    badge = None
+    parts = []
+    for entry in entries:
+        title = escape(entry.title)
+        what = f'<a href="{escape(entry.link)}">{title}</a>' if entry.link else title
+        if entry.audience == "author":
+            if badge is None:
+                badge = f'<span class="badge">{escape(_("private: only you"))}</span>'
+            mark = badge
+        else:
+            mark = ""
+        detail = f'<p class="detail">{escape(entry.detail)}</p>' if entry.detail else ""
+        notes = f'<div class="notes">{entry.notes_html}</div>' if entry.detail_html else ""
+        parts.append(
+            f'\n    <li class="timeline-entry kind-{escape(entry.kind)}">'
+            f'\n      <p class="when">{escape(datetime_filter(entry.at))}</p>'
+            f'\n      <p class="what">{what}\n        {mark}</p>'
+            f'\n      {detail}\n      {notes}\n    </li>\n  '
+        )
+    return Markup("".join(parts))
+
+
 # --- what the students feature contributes: profile changes, the ledger, interventions ---------
 # Each provider loads its entries for one student in one or two queries.
 
@@ -117,12 +147,14 @@ def describe_changes(changes: dict, *, for_student: bool) -> str:
 @cache
 def _profile_changes_stmt():
     from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import joinedload
 
+    from portal.accounts.models import User
     from portal.students.models import ProfileChange
 
-    return (select(ProfileChange).where(ProfileChange.student_id == bindparam("student_id"))
-            .options(joinedload(ProfileChange.changed_by)))
+    return (select(ProfileChange.changed_at, ProfileChange.changes, ProfileChange.changed_by_id,
+                   User.display_name.label("by_name"))
+            .outerjoin(User, User.id == ProfileChange.changed_by_id)
+            .where(ProfileChange.student_id == bindparam("student_id")).order_by(ProfileChange.id))
 
 
 @provider
@@ -131,17 +163,17 @@ def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry
 
     from portal.extensions import db
 
-    rows = db.session.scalars(_profile_changes_stmt(), {"student_id": student.id})
+    rows = db.session.execute(_profile_changes_stmt(), {"student_id": student.id})
     entries = []
     for row in rows:
         detail = describe_changes(row.changes or {}, for_student=for_student)
         if not detail:
             continue
-        by = row.changed_by
-        if by is not None and by.id == student.user_id:
+        by_someone = row.by_name is not None
+        if by_someone and row.changed_by_id == student.user_id:
             title = _("Profile updated by the student") if not for_student else _("You updated your profile")
         else:
-            title = _("Profile updated by %(name)s", name=by.display_name if by else _("the office"))
+            title = _("Profile updated by %(name)s", name=row.by_name if by_someone else _("the office"))
         entries.append(ArchiveEntry(at=row.changed_at, kind="profile", title=title, detail=detail,
                                     audience=STUDENT, author_id=row.changed_by_id))
     return entries

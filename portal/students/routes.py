@@ -266,7 +266,8 @@ def my_support():
 @login_required
 def my_archive():
     student = own_student()
-    return render_template("students/my_archive.html", student=student, entries=archive.timeline(student, current_user))
+    return render_template("students/my_archive.html", student=student, entries=archive.timeline(student, current_user),
+                           timeline_items=archive.timeline_items_html)
 
 
 @bp.route("/me/archive/download")
@@ -601,7 +602,8 @@ def archive_view(student_id: int):
     if student.user_id == current_user.id:
         return redirect(url_for("students.my_archive"))
     policy.require("student.view_sensitive", student)
-    page = render_template("students/archive.html", student=student, entries=archive.timeline(student, current_user))
+    page = render_template("students/archive.html", student=student, entries=archive.timeline(student, current_user),
+                           timeline_items=archive.timeline_items_html)
     return _recorded(page, "student.archive_viewed", student)
 
 
