@@ -82,8 +82,15 @@ def _student_stmt():
     )
 
 
-def get_student_or_404(student_id: int) -> Student:
-    student = db.session.scalar(_student_stmt(), {"student_id": student_id})
+@functools.cache
+def _student_with_user_stmt():
+    """The student and their account only, for pages that do not show the mentors (the archive)."""
+    return select(Student).where(Student.id == bindparam("student_id")).options(joinedload(Student.user))
+
+
+def get_student_or_404(student_id: int, *, with_mentors: bool = True) -> Student:
+    stmt = _student_stmt() if with_mentors else _student_with_user_stmt()
+    student = db.session.scalar(stmt, {"student_id": student_id})
     if student is None:
         abort(404)
     return student
@@ -597,7 +604,7 @@ def intervention_done(intervention_id: int):
 @bp.route("/students/<int:student_id>/archive")
 @login_required
 def archive_view(student_id: int):
-    student = get_student_or_404(student_id)
+    student = get_student_or_404(student_id, with_mentors=False)
     policy.require("student.view", student)
     if student.user_id == current_user.id:
         return redirect(url_for("students.my_archive"))
