@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask import has_request_context
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from portal.appointments.labels import RUBRIC_LABELS, booking_status_label, kind_label
-from portal.appointments.models import RUBRIC, AppointmentKind, Booking, Slot
+from portal.appointments.models import RUBRIC, AppointmentKind, Booking, Outcome, Slot
 from portal.appointments.services import link_for
 from portal.extensions import db
 from portal.i18n import gettext as _
@@ -17,40 +17,48 @@ from portal.students import archive
 
 @cache
 def _bookings_stmt():
-    """Built once (see portal.students.archive)."""
+    """Built once (see portal.students.archive); plain columns of the booking, its slot, the host's name
+    and the outcome (outcome_id is None when there is none)."""
+    from portal.accounts.models import User
+
     return (
-        select(Booking)
-        .options(joinedload(Booking.slot).joinedload(Slot.host), joinedload(Booking.outcome))
-        .where(Booking.student_id == bindparam("student_id"))
+        select(Booking.id, Booking.status, Booking.cancel_reason, Slot.kind, Slot.starts_at, Slot.host_id,
+               User.display_name.label("host_name"), Outcome.id.label("outcome_id"), Outcome.comments,
+               *(getattr(Outcome, name) for name in RUBRIC))
+        .join(Slot, Slot.id == Booking.slot_id)
+        .join(User, User.id == Slot.host_id)
+        .outerjoin(Outcome, Outcome.booking_id == Booking.id)
+        .where(Booking.student_id == bindparam("student_id")).order_by(Booking.id)
     )
 
 
 @archive.provider
 def booking_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
-    bookings = db.session.scalars(_bookings_stmt(), {"student_id": student.id}).unique().all()
+    from portal.templating import IdUrl
+
+    rows = db.session.execute(_bookings_stmt(), {"student_id": student.id}).all()
+    booking_url = IdUrl("appointments.booking", "booking_id") if has_request_context() else None
     entries = []
-    for booking in bookings:
-        slot = booking.slot
-        title = _("%(kind)s with %(host)s: %(status)s", kind=kind_label(slot.kind), host=slot.host.display_name,
-                  status=booking_status_label(booking.status))
+    for row in rows:
+        title = _("%(kind)s with %(host)s: %(status)s", kind=kind_label(row.kind), host=row.host_name,
+                  status=booking_status_label(row.status))
         detail = []
-        outcome = booking.outcome
         # a psychological counseling shows only that it took place
-        if outcome is not None and slot.kind != AppointmentKind.PSYCHOLOGICAL_COUNSELING:
-            if outcome.has_scores:
-                detail.append("; ".join(f"{RUBRIC_LABELS[name]} {getattr(outcome, name)}/5" for name in RUBRIC))
-            if outcome.comments:
-                detail.append(outcome.comments)
-        if booking.cancel_reason:
-            detail.append(_("Reason: %(reason)s", reason=booking.cancel_reason))
+        if row.outcome_id is not None and row.kind != AppointmentKind.PSYCHOLOGICAL_COUNSELING:
+            if any(getattr(row, name) is not None for name in RUBRIC):
+                detail.append("; ".join(f"{RUBRIC_LABELS[name]} {getattr(row, name)}/5" for name in RUBRIC))
+            if row.comments:
+                detail.append(row.comments)
+        if row.cancel_reason:
+            detail.append(_("Reason: %(reason)s", reason=row.cancel_reason))
         entries.append(archive.ArchiveEntry(
-            at=slot.starts_at,
+            at=row.starts_at,
             kind="booking",
             title=title,
             detail="\n".join(detail),
             audience=archive.STUDENT,
-            author_id=slot.host_id,
-            link=link_for("appointments.booking", booking_id=booking.id),
-            extra={"booking_id": booking.id, "kind": slot.kind, "status": booking.status},
+            author_id=row.host_id,
+            link=booking_url(row.id) if booking_url else link_for("appointments.booking", booking_id=row.id),
+            extra={"booking_id": row.id, "kind": row.kind, "status": row.status},
         ))
     return entries

@@ -2,6 +2,7 @@
 postings, mentors' referrals, applications through their stages, deadline reminders."""
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -806,38 +807,62 @@ def remind_deadlines(*, days: int = 3, today: date | None = None) -> int:
 from portal.students import archive  # noqa: E402
 
 
+@functools.cache
+def _archive_statements():
+    """The provider's two queries, built once with the student's id as a parameter, selecting only the
+    columns an entry shows (see portal.students.archive)."""
+    from sqlalchemy import bindparam
+
+    from portal.accounts.models import User
+
+    student_id = bindparam("student_id")
+    events = (
+        select(ApplicationEvent.recorded_at, ApplicationEvent.stage, ApplicationEvent.stage_on, ApplicationEvent.note,
+               ApplicationEvent.recorded_by_id, Application.id.label("application_id"), Application.title,
+               Application.employer)
+        .join(Application, Application.id == ApplicationEvent.application_id)
+        .where(ApplicationEvent.student_id == student_id).order_by(ApplicationEvent.id)
+    )
+    referrals = (
+        select(Referral.created_at, Referral.note, Referral.mentor_id, Referral.posting_id, JobPosting.title,
+               User.display_name.label("mentor_name"))
+        .join(JobPosting, JobPosting.id == Referral.posting_id)
+        .outerjoin(User, User.id == Referral.mentor_id)
+        .where(Referral.student_id == student_id).order_by(Referral.id)
+    )
+    return events, referrals
+
+
 @archive.provider
 def archive_entries(student, viewer, *, for_student: bool) -> list:
     """Each application stage and each referral, in two queries."""
+    from portal.templating import IdUrl
+
     entries = []
-    events = db.session.scalars(
-        select(ApplicationEvent).options(joinedload(ApplicationEvent.application))
-        .where(ApplicationEvent.student_id == student.id).order_by(ApplicationEvent.id)
-    )
-    for event in events:
-        application = event.application
+    events, referrals = _archive_statements()
+    params = {"student_id": student.id}
+    application_url = IdUrl("jobs.application", "application_id")
+    for event in db.session.execute(events, params):
         entries.append(archive.ArchiveEntry(
             at=event.recorded_at,
             kind="job_application",
-            title=_("Application to %(title)s at %(employer)s: %(stage)s", title=application.title,
-                    employer=application.employer, stage=vocab.label(vocab.APPLICATION_STAGES, event.stage)),
+            title=_("Application to %(title)s at %(employer)s: %(stage)s", title=event.title,
+                    employer=event.employer, stage=vocab.label(vocab.APPLICATION_STAGES, event.stage)),
             detail=_("On %(date)s.", date=event.stage_on.isoformat()) + (f" {event.note}" if event.note else ""),
             audience=archive.STUDENT,
             author_id=event.recorded_by_id,
-            link=url_for("jobs.application", application_id=application.id),
+            link=application_url(event.application_id),
         ))
-    for referral in db.session.scalars(
-        select(Referral).options(joinedload(Referral.posting), joinedload(Referral.mentor))
-        .where(Referral.student_id == student.id)
-    ):
+    posting_url = IdUrl("jobs.posting", "posting_id")
+    for referral in db.session.execute(referrals, params):
         entries.append(archive.ArchiveEntry(
             at=referral.created_at,
             kind="job_referral",
-            title=_("%(mentor)s referred the post %(title)s", mentor=referral.mentor.display_name if referral.mentor else "—",
-                    title=referral.posting.title),
+            title=_("%(mentor)s referred the post %(title)s", mentor=referral.mentor_name or "—",
+                    title=referral.title),
             detail=referral.note,
             audience=archive.STUDENT,
             author_id=referral.mentor_id,
-            link=url_for("jobs.posting", posting_id=referral.posting_id),
+            link=posting_url(referral.posting_id),
         ))
     return entries

@@ -2,6 +2,7 @@
 measures, the caseload's outcome status and the registry of measures for the analysis."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -576,25 +577,46 @@ def measure_label(key: str) -> str:
 
 # --- the student's archive ----------------------------------------------------------------------------
 
+@functools.cache
+def _archive_statements():
+    """The provider's queries, built once with the student's id as a parameter, selecting only the columns
+    an entry shows (see portal.students.archive)."""
+    from sqlalchemy import bindparam
+
+    student_id = bindparam("student_id")
+    return (
+        select(Destination.recorded_at, Destination.category, Destination.employer, Destination.province,
+               Destination.city, Destination.country, Destination.recorded_by_id)
+        .where(Destination.student_id == student_id).order_by(Destination.id),
+        select(FollowUp.occurred_at, FollowUp.result, FollowUp.notes, FollowUp.author_id)
+        .where(FollowUp.student_id == student_id).order_by(FollowUp.id),
+        select(Feedback.updated_at, Feedback.rating, Feedback.comment)
+        .where(Feedback.student_id == student_id).order_by(Feedback.id),
+    )
+
+
 @archive.provider
 def _archive_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     entries = []
-    for row in db.session.scalars(select(Destination).where(Destination.student_id == student.id)):
+    destinations, follow_ups, feedback = _archive_statements()
+    params = {"student_id": student.id}
+    link = _link("outcomes.student_destination", student_id=student.id)
+    for row in db.session.execute(destinations, params):
         detail = " · ".join(x for x in (row.employer, row.province, row.city, row.country) if x)
         entries.append(archive.ArchiveEntry(
             at=row.recorded_at, kind="destination",
             title=_("Destination recorded: %(category)s", category=cat.category_label(row.category)),
             detail=detail, audience=archive.STUDENT, author_id=row.recorded_by_id,
-            link=_link("outcomes.student_destination", student_id=student.id),
+            link=link,
         ))
     if not for_student:
-        for row in db.session.scalars(select(FollowUp).where(FollowUp.student_id == student.id)):
+        for row in db.session.execute(follow_ups, params):
             entries.append(archive.ArchiveEntry(
                 at=row.occurred_at, kind="follow_up",
                 title=_("Follow-up: %(result)s", result=FOLLOW_UP_RESULT_LABELS.get(row.result, row.result)),
                 detail=row.notes or "", audience=archive.MENTORS, author_id=row.author_id,
             ))
-    for row in db.session.scalars(select(Feedback).where(Feedback.student_id == student.id)):
+    for row in db.session.execute(feedback, params):
         entries.append(archive.ArchiveEntry(
             at=row.updated_at, kind="feedback",
             title=_("Feedback given: %(rating)d of 5", rating=row.rating),

@@ -6,7 +6,6 @@ from functools import cache
 
 from flask import url_for
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.i18n import gettext as _
@@ -37,18 +36,30 @@ EVENT_TITLES = {
 
 @cache
 def _statements():
-    """The provider's queries, built once (see portal.students.archive)."""
+    """The provider's queries, built once (see portal.students.archive), selecting only the columns an
+    entry shows: loading ORM objects cost more than running the queries."""
+    from portal.accounts.models import User
+    from portal.plans.models import QuestionnaireRound
+
     student_id = bindparam("student_id")
     return {
-        "events": select(PlanEvent).where(PlanEvent.student_id == student_id).options(joinedload(PlanEvent.actor)),
-        "responses": select(QuestionnaireResponse)
+        "events": select(PlanEvent.kind, PlanEvent.detail, PlanEvent.staff_only, PlanEvent.actor_id, PlanEvent.at,
+                         User.display_name.label("actor_name"))
+        .outerjoin(User, User.id == PlanEvent.actor_id)
+        .where(PlanEvent.student_id == student_id).order_by(PlanEvent.id),
+        "responses": select(QuestionnaireResponse.on_behalf, QuestionnaireResponse.submitted_at,
+                            QuestionnaireResponse.updated_at, QuestionnaireResponse.filled_by_id,
+                            QuestionnaireResponse.round_id, QuestionnaireRound.name_zh, QuestionnaireRound.name_en)
+        .join(QuestionnaireRound, QuestionnaireRound.id == QuestionnaireResponse.round_id)
         .where(QuestionnaireResponse.student_id == student_id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
-        .options(joinedload(QuestionnaireResponse.round)),
-        "interest": select(InterestResult).where(InterestResult.student_id == student_id),
-        "steps": select(SubsidyStep, SubsidyApplication.year)
+        .order_by(QuestionnaireResponse.id),
+        "interest": select(InterestResult.id, InterestResult.taken_at, InterestResult.code, InterestResult.taken_by_id)
+        .where(InterestResult.student_id == student_id).order_by(InterestResult.id),
+        "steps": select(SubsidyStep.at, SubsidyStep.step, SubsidyStep.note, SubsidyStep.by_id, SubsidyApplication.year)
         .join(SubsidyApplication, SubsidyApplication.id == SubsidyStep.application_id)
-        .where(SubsidyApplication.student_id == student_id),
-        "loan": select(StudentLoan).where(StudentLoan.student_id == student_id),
+        .where(SubsidyApplication.student_id == student_id).order_by(SubsidyStep.id),
+        "loan": select(StudentLoan.recorded_at, StudentLoan.recorded_by_id)
+        .where(StudentLoan.student_id == student_id).order_by(StudentLoan.id).limit(1),
     }
 
 
@@ -60,23 +71,24 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
     entries: list[archive.ArchiveEntry] = []
     plan_link = url_for("plans.my_plan") if for_student else url_for("plans.student_plan", student_id=student.id)
     stmts, params = _statements(), {"student_id": student.id}
+    execute = db.session.execute
 
-    for event in db.session.scalars(stmts["events"], params):
+    for event in execute(stmts["events"], params):
         title = EVENT_TITLES.get(event.kind, lambda d: event.kind)(event.detail or "")
         detail = event.detail if event.kind in ("reviewed", "suggested") else ""
         entries.append(archive.ArchiveEntry(
             at=event.at, kind="plan", title=title, detail=detail or "",
             audience=archive.MENTORS if event.staff_only else archive.STUDENT,
             author_id=event.actor_id, link=plan_link,
-            extra={"by": event.actor.display_name if event.actor else ""},
+            extra={"by": event.actor_name or ""},
         ))
 
     answers_url = IdUrl("plans.answers", "b", student_id=student.id)
-    for response in db.session.scalars(stmts["responses"], params):
+    for response in execute(stmts["responses"], params):
         if response.on_behalf:
-            title = _("Questionnaire %(round)s recorded by a mentor after a talk", round=localized(response.round, "name"))
+            title = _("Questionnaire %(round)s recorded by a mentor after a talk", round=localized(response, "name"))
         else:
-            title = _("Questionnaire %(round)s answered", round=localized(response.round, "name"))
+            title = _("Questionnaire %(round)s answered", round=localized(response, "name"))
         entries.append(archive.ArchiveEntry(
             at=response.submitted_at or response.updated_at, kind="questionnaire", title=title,
             audience=archive.STUDENT, author_id=response.filled_by_id,
@@ -84,21 +96,21 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
         ))
 
     result_url = IdUrl("plans.interest_result", "result_id")
-    for result in db.session.scalars(stmts["interest"], params):
+    for result in execute(stmts["interest"], params):
         entries.append(archive.ArchiveEntry(
             at=result.taken_at, kind="interest", title=_("Career-interest test: code %(code)s", code=result.code),
             audience=archive.STUDENT, author_id=result.taken_by_id,
             link=result_url(result.id),
         ))
 
-    for step, year in db.session.execute(stmts["steps"], params).all():
+    for step in execute(stmts["steps"], params):
         entries.append(archive.ArchiveEntry(
             at=step.at, kind="subsidy",
-            title=_("Job-seeking subsidy %(year)s: %(step)s", year=year, step=STEP_LABELS.get(step.step, step.step)),
+            title=_("Job-seeking subsidy %(year)s: %(step)s", year=step.year, step=STEP_LABELS.get(step.step, step.step)),
             detail=step.note or "", audience=archive.STUDENT, author_id=step.by_id,
         ))
 
-    loan = db.session.scalar(stmts["loan"], params)
+    loan = execute(stmts["loan"], params).first()
     if loan is not None:
         entries.append(archive.ArchiveEntry(
             at=loan.recorded_at, kind="student_loan", title=_("National student loan recorded"),

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import has_request_context, url_for
+from flask import has_request_context
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.i18n import gettext as _
@@ -16,10 +15,17 @@ from portal.students.archive import STUDENT, ArchiveEntry
 
 @cache
 def _versions_stmt():
-    """Built once (see portal.students.archive)."""
+    """Built once (see portal.students.archive); plain columns, the resume's title and the reviewer's name."""
+    from portal.accounts.models import User
+
     return (
-        select(ResumeVersion).where(ResumeVersion.student_id == bindparam("student_id"))
-        .options(joinedload(ResumeVersion.resume).load_only(Resume.id, Resume.title), joinedload(ResumeVersion.reviewed_by))
+        select(ResumeVersion.id, ResumeVersion.content, ResumeVersion.number, ResumeVersion.note,
+               ResumeVersion.status, ResumeVersion.submitted_at, ResumeVersion.submitted_by_id,
+               ResumeVersion.reviewed_at, ResumeVersion.reviewed_by_id, ResumeVersion.review_summary,
+               Resume.title.label("resume_title"), User.display_name.label("reviewer_name"))
+        .join(Resume, Resume.id == ResumeVersion.resume_id)
+        .outerjoin(User, User.id == ResumeVersion.reviewed_by_id)
+        .where(ResumeVersion.student_id == bindparam("student_id"))
         .order_by(ResumeVersion.submitted_at)
     )
 
@@ -27,18 +33,21 @@ def _versions_stmt():
 @archive.provider
 def resume_entries(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     """One query: the student's versions with their resume's title and reviewer."""
-    versions = db.session.scalars(_versions_stmt(), {"student_id": student.id})
+    from portal.templating import IdUrl
+
+    versions = db.session.execute(_versions_stmt(), {"student_id": student.id})
+    version_url = IdUrl("resumes.version", "version_id") if has_request_context() else None
     entries = []
     for version in versions:
-        link = url_for("resumes.version", version_id=version.id) if has_request_context() else None
-        title = version.content.get("title") or version.resume.title
+        link = version_url(version.id) if version_url else None
+        title = (version.content or {}).get("title") or version.resume_title
         entries.append(ArchiveEntry(
             at=version.submitted_at, kind="resume_submission", audience=STUDENT, author_id=version.submitted_by_id,
             title=_("Resume “%(title)s” version %(n)d submitted for review", title=title, n=version.number),
             detail=version.note or "", link=link,
         ))
         if version.status == VersionStatus.REVIEWED and version.reviewed_at is not None:
-            mentor = version.reviewed_by.display_name if version.reviewed_by else _("a mentor")
+            mentor = version.reviewer_name if version.reviewer_name is not None else _("a mentor")
             entries.append(ArchiveEntry(
                 at=version.reviewed_at, kind="resume_review", audience=STUDENT, author_id=version.reviewed_by_id,
                 title=_("Resume “%(title)s” version %(n)d reviewed by %(mentor)s", title=title, n=version.number, mentor=mentor),

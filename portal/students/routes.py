@@ -1,6 +1,7 @@
 """Profiles, the ledger, verification, caseloads, interventions and the archive."""
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -72,12 +73,24 @@ def _from_iso(value: str | None) -> datetime | None:
 
 # --- loaders: 404 before anything else ------------------------------------------------------
 
-def get_student_or_404(student_id: int) -> Student:
-    student = db.session.scalar(
-        select(Student).where(Student.id == student_id).options(
-            joinedload(Student.user), selectinload(Student.assignments).joinedload(MentorAssignment.mentor)
-        )
+@functools.cache
+def _student_stmt():
+    """Built once with the id as a parameter: deriving a new statement's cache key (options included)
+    cost about as much as running it, on every student page."""
+    return select(Student).where(Student.id == bindparam("student_id")).options(
+        joinedload(Student.user), selectinload(Student.assignments).joinedload(MentorAssignment.mentor)
     )
+
+
+@functools.cache
+def _student_with_user_stmt():
+    """The student and their account only, for pages that do not show the mentors (the archive)."""
+    return select(Student).where(Student.id == bindparam("student_id")).options(joinedload(Student.user))
+
+
+def get_student_or_404(student_id: int, *, with_mentors: bool = True) -> Student:
+    stmt = _student_stmt() if with_mentors else _student_with_user_stmt()
+    student = db.session.scalar(stmt, {"student_id": student_id})
     if student is None:
         abort(404)
     return student
@@ -260,7 +273,8 @@ def my_support():
 @login_required
 def my_archive():
     student = own_student()
-    return render_template("students/my_archive.html", student=student, entries=archive.timeline(student, current_user))
+    return render_template("students/my_archive.html", student=student, entries=archive.timeline(student, current_user),
+                           timeline_items=archive.timeline_items_html)
 
 
 @bp.route("/me/archive/download")
@@ -301,18 +315,45 @@ def profile(student_id: int):
     return _recorded(_profile_page(student), "student.viewed", student)
 
 
+@functools.cache
+def _profile_stmts():
+    """The record's ledger and its ten latest interventions (as services.visible_interventions selects them
+    for staff): plain columns with the names joined, built once with the ids as parameters."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import aliased
+
+    from portal.accounts.models import User
+    from portal.students.models import Visibility
+
+    decided_by, author = aliased(User), aliased(User)
+    claims = (
+        select(HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
+               HardshipClaim.status, HardshipClaim.decided_at, decided_by.display_name.label("decided_by_name"))
+        .outerjoin(decided_by, decided_by.id == HardshipClaim.decided_by_id)
+        .where(HardshipClaim.student_id == bindparam("student_id")).order_by(HardshipClaim.category)
+    )
+    interventions = (
+        select(Intervention.id, Intervention.type, Intervention.occurred_at, Intervention.channel,
+               Intervention.visibility, Intervention.follow_up_on, Intervention.follow_up_done,
+               author.display_name.label("author_name"))
+        .outerjoin(author, author.id == Intervention.author_id)
+        .where(Intervention.student_id == bindparam("student_id"),
+               or_(Intervention.visibility != Visibility.PRIVATE, Intervention.author_id == bindparam("viewer_id")))
+        .order_by(Intervention.occurred_at.desc(), Intervention.id.desc()).limit(10)
+    )
+    return claims, interventions
+
+
 def _profile_page(student: Student, *, claim_form=None, status: int = 200):
     from portal.formutil import choices
     from portal.students.caseload import active_mentors
     from portal.students.forms import AssignForm
 
-    claims = list(db.session.scalars(
-        select(HardshipClaim).where(HardshipClaim.student_id == student.id)
-        .options(joinedload(HardshipClaim.decided_by)).order_by(HardshipClaim.category)
-    ))
-    interventions = list(db.session.scalars(
-        services.visible_interventions(student, current_user).options(joinedload(Intervention.author)).limit(10)
-    ))
+    claims_stmt, interventions_stmt = _profile_stmts()
+    claims = db.session.execute(claims_stmt, {"student_id": student.id}).all()
+    interventions = db.session.execute(
+        interventions_stmt, {"student_id": student.id, "viewer_id": current_user.id}
+    ).all()
     assign_form = None
     if policy.may(current_user, "caseload.assign"):
         assign_form = AssignForm(formdata=None)
@@ -563,12 +604,13 @@ def intervention_done(intervention_id: int):
 @bp.route("/students/<int:student_id>/archive")
 @login_required
 def archive_view(student_id: int):
-    student = get_student_or_404(student_id)
+    student = get_student_or_404(student_id, with_mentors=False)
     policy.require("student.view", student)
     if student.user_id == current_user.id:
         return redirect(url_for("students.my_archive"))
     policy.require("student.view_sensitive", student)
-    page = render_template("students/archive.html", student=student, entries=archive.timeline(student, current_user))
+    page = render_template("students/archive.html", student=student, entries=archive.timeline(student, current_user),
+                           timeline_items=archive.timeline_items_html)
     return _recorded(page, "student.archive_viewed", student)
 
 
