@@ -143,8 +143,8 @@ def slots():
                      host_id=int(form.host.data) if form.host.data else None, day=form.day.data)
     pause = None
     if current_user.role == Role.STUDENT:
-        student = student_of_user(current_user)
-        pause = services.booking_pause(student) if student is not None else None
+        student_id = services.student_id_of_user(current_user.id)
+        pause = services.booking_pause_of(student_id) if student_id is not None else None
     return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
                   kind_names=_kind_names(), row_labels=_row_labels(), host_options=_options(hosts, form.host.data))
 

@@ -498,9 +498,23 @@ class Pause:
 
 
 def booking_pause(student: Student) -> Pause:
+    return booking_pause_of(student.id)
+
+
+def booking_pause_of(student_id: int) -> Pause:
     limit = no_show_limit()
-    count = no_show_counts([student.id]).get(student.id, 0)
+    count = no_show_counts([student_id]).get(student_id, 0)
     return Pause(paused=bool(limit) and count >= limit, count=count, limit=limit)
+
+
+def student_id_of_user(user_id: int) -> int | None:
+    """The id of the user's student record (the open-slot list needs no more of it)."""
+    return db.session.scalar(_student_id_stmt(), {"user_id": user_id})
+
+
+@functools.cache
+def _student_id_stmt():
+    return select(Student.id).where(Student.user_id == bindparam("user_id"))
 
 
 def book(slot: Slot, student: Student, *, by: User, topic: str | None = None, now: datetime | None = None,
