@@ -2,6 +2,8 @@
 mentors run booking campaigns; administrators mark psychological counselors."""
 from __future__ import annotations
 
+import functools
+
 from flask import (
     abort,
     flash,
@@ -12,9 +14,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
@@ -134,22 +137,28 @@ def slots():
     form.host.choices = choices([pair for pair in hosts if pair[0] in ("", form.host.data)])
     if not form.validate():
         abort(400)
-    stmt = services.open_slots_stmt(
-        kind=form.kind.data or None,
-        host_id=int(form.host.data) if form.host.data else None,
-        day=form.day.data,
-    ).options(
-        # the columns the list shows: whole slot and user rows cost the ORM about as much as the query
-        load_only(Slot.id, Slot.host_id, Slot.kind, Slot.starts_at, Slot.ends_at, Slot.location, Slot.online_link),
-        joinedload(Slot.host).load_only(User.display_name),
-    )
-    page = paginate(stmt, per_page=SLOTS_PER_PAGE)
+    # plain rows from statements built once (the list shows a few columns of slot and host)
+    page = _SlotPage(page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=SLOTS_PER_PAGE,
+                     max_per_page=200, error_out=False, kind=form.kind.data or None,
+                     host_id=int(form.host.data) if form.host.data else None, day=form.day.data)
     pause = None
     if current_user.role == Role.STUDENT:
-        student = student_of_user(current_user)
-        pause = services.booking_pause(student) if student is not None else None
+        student_id = services.student_id_of_user(current_user.id)
+        pause = services.booking_pause_of(student_id) if student_id is not None else None
     return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
                   kind_names=_kind_names(), row_labels=_row_labels(), host_options=_options(hosts, form.host.data))
+
+
+class _SlotPage(Pagination):
+    """A page of services.open_slot_list(), which answers the rows and their total together."""
+
+    def _query_items(self):
+        items, self._total = services.open_slot_list(**self._query_args, limit=self.per_page,
+                                                     offset=self._query_offset)
+        return items
+
+    def _query_count(self) -> int:
+        return self._total
 
 
 def _options(pairs, selected) -> Markup:
@@ -311,25 +320,11 @@ def reschedule(booking_id: int):
 def host_home():
     policy.require("appointments.host")
     now = utcnow()
-    stmt = (
-        select(Slot)
-        # joined into the page's query, not a second one: a slot holds at most one active booking
-        .options(joinedload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
-        .where(Slot.host_id == current_user.id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
-        .order_by(Slot.starts_at)
-    )
-    page = paginate(stmt, per_page=50)
-    to_close = db.session.scalars(
-        select(Booking).join(Slot, Booking.slot_id == Slot.id)
-        .options(joinedload(Booking.slot), joinedload(Booking.student).joinedload(Student.user))
-        .where(Slot.host_id == current_user.id, Slot.starts_at <= now,
-               Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
-               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
-               # SQLite then finds each slot's booking by that index instead of scanning all bookings
-               Booking.status != BookingStatus.CANCELLED,
-               ~Booking.outcome.has())
-        .order_by(Slot.starts_at.desc()).limit(50)
-    ).all()
+    params = {"host_id": current_user.id, "now": now}
+    upcoming, upcoming_count, closing = _host_statements()
+    page = _StatementPage(page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=50, max_per_page=200,
+                          error_out=False, items=upcoming, counting=upcoming_count, params=params)
+    to_close = db.session.scalars(closing, params).all()
     is_mentor = current_user.role == Role.MENTOR
     student_ids = {slot.active_booking.student_id for slot in page.items if slot.active_booking}
     student_ids |= {b.student_id for b in to_close}
@@ -341,6 +336,48 @@ def host_home():
         withdraw_form=WithdrawForm(formdata=None), kinds=services.host_kinds(current_user),
         host_labels=_host_labels(),
     )
+
+
+@functools.cache
+def _host_statements():
+    """The host page's statements, built once (building them cost about as much as running them):
+    upcoming slots (a page of them, and their count) and the bookings to close."""
+    host_id, now = bindparam("host_id"), bindparam("now")
+    upcoming_where = (Slot.host_id == host_id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
+    upcoming = (
+        select(Slot)
+        # joined into the page's query, not a second one: a slot holds at most one active booking
+        .options(joinedload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
+        .where(*upcoming_where)
+        .order_by(Slot.starts_at)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    upcoming_count = select(func.count()).select_from(Slot).where(*upcoming_where)
+    closing = (
+        select(Booking).join(Slot, Booking.slot_id == Slot.id)
+        .options(joinedload(Booking.slot), joinedload(Booking.student).joinedload(Student.user))
+        .where(Slot.host_id == host_id, Slot.starts_at <= now,
+               Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
+               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
+               # SQLite then finds each slot's booking by that index instead of scanning all bookings
+               Booking.status != BookingStatus.CANCELLED,
+               ~Booking.outcome.has())
+        .order_by(Slot.starts_at.desc()).limit(50)
+    )
+    return upcoming, upcoming_count, closing
+
+
+class _StatementPage(Pagination):
+    """A page of a prepared ORM statement whose limit and offset are bound parameters."""
+
+    def _query_items(self):
+        args = self._query_args
+        return db.session.scalars(args["items"], {**args["params"], "limit": self.per_page,
+                                                  "offset": self._query_offset}).all()
+
+    def _query_count(self) -> int:
+        return db.session.execute(self._query_args["counting"], self._query_args["params"]).scalar_one()
 
 
 def _host_labels() -> dict:

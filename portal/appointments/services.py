@@ -14,6 +14,7 @@ Two guarantees come from the database, not from Python checks alone:
 """
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, url_for
 from flask_babel import format_datetime
 from markupsafe import escape
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -378,15 +379,62 @@ def open_slots_stmt(*, now: datetime | None = None, kind: str | None = None, hos
     return stmt
 
 
+@functools.cache
+def _open_slot_list_stmts(kind: bool, host: bool, day: bool):
+    """The open-slot list's page and count statements for one combination of filters, built once:
+    building them cost about as much as running them. Values are bound at execution (now, kind,
+    host_id, day_start, day_end, limit, offset)."""
+    now = bindparam("now")
+    conditions = [Slot.status == SlotStatus.OPEN, Slot.starts_at > now, Slot.bookable_until > now,
+                  ~_holding_exists()]
+    if kind:
+        conditions.append(Slot.kind == bindparam("kind"))
+    if host:
+        conditions.append(Slot.host_id == bindparam("host_id"))
+    if day:
+        conditions += [Slot.starts_at >= bindparam("day_start"), Slot.starts_at < bindparam("day_end")]
+    rows = (
+        select(Slot.id, Slot.kind, Slot.starts_at, Slot.ends_at, Slot.location, Slot.online_link,
+               User.display_name.label("host_name"))
+        .join(User, User.id == Slot.host_id)
+        .where(*conditions)
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    count = select(func.count()).select_from(Slot).where(*conditions)
+    return rows, count
+
+
+def open_slot_list(*, kind: str | None = None, host_id: int | None = None, day: date | None = None,
+                   limit: int, offset: int, now: datetime | None = None):
+    """One page of open slots as plain rows (id, kind, starts_at, ends_at, location, online_link,
+    host_name), the same slots as open_slots_stmt() in the same order, and their total."""
+    rows, count = _open_slot_list_stmts(bool(kind), bool(host_id), bool(day))
+    params = {"now": now or utcnow()}
+    if kind:
+        params["kind"] = kind
+    if host_id:
+        params["host_id"] = host_id
+    if day:
+        params["day_start"], params["day_end"] = local_day_bounds(day)
+    items = db.session.execute(rows, {**params, "limit": limit, "offset": offset}).all()
+    total = db.session.execute(count, params).scalar_one()
+    return items, total
+
+
+@functools.cache
+def _hosts_with_open_slots_stmt():
+    now = bindparam("now")
+    return select(User.id, User.display_name).where(
+        User.id.in_(select(Slot.host_id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now,
+                                               Slot.bookable_until > now))
+    ).order_by(User.display_name)
+
+
 def hosts_with_open_slots(*, now: datetime | None = None) -> list[tuple[int, str]]:
     """(id, name) of the hosts with a bookable slot, for the host filter."""
-    now = now or utcnow()
-    return list(db.session.execute(
-        select(User.id, User.display_name).where(
-            User.id.in_(select(Slot.host_id).where(Slot.status == SlotStatus.OPEN, Slot.starts_at > now,
-                                                   Slot.bookable_until > now))
-        ).order_by(User.display_name)
-    ).all())
+    return list(db.session.execute(_hosts_with_open_slots_stmt(), {"now": now or utcnow()}).all())
 
 
 # --- booking ------------------------------------------------------------------------------
@@ -418,11 +466,18 @@ def no_show_counts(student_ids) -> dict[int, int]:
     ids = list(student_ids)
     if not ids:
         return {}
-    return dict(db.session.execute(
+    return dict(db.session.execute(_no_show_counts_stmt(), {"ids": ids}).all())
+
+
+@functools.cache
+def _no_show_counts_stmt():
+    # built once: building it cost about as much as running it, on every page that shows a pause
+    return (
         select(Booking.student_id, func.count(Booking.id))
-        .where(Booking.student_id.in_(ids), Booking.status == BookingStatus.NO_SHOW, Booking.no_show_excused.is_(False))
+        .where(Booking.student_id.in_(bindparam("ids", expanding=True)), Booking.status == BookingStatus.NO_SHOW,
+               Booking.no_show_excused.is_(False))
         .group_by(Booking.student_id)
-    ).all())
+    )
 
 
 @dataclass(frozen=True)
@@ -443,9 +498,23 @@ class Pause:
 
 
 def booking_pause(student: Student) -> Pause:
+    return booking_pause_of(student.id)
+
+
+def booking_pause_of(student_id: int) -> Pause:
     limit = no_show_limit()
-    count = no_show_counts([student.id]).get(student.id, 0)
+    count = no_show_counts([student_id]).get(student_id, 0)
     return Pause(paused=bool(limit) and count >= limit, count=count, limit=limit)
+
+
+def student_id_of_user(user_id: int) -> int | None:
+    """The id of the user's student record (the open-slot list needs no more of it)."""
+    return db.session.scalar(_student_id_stmt(), {"user_id": user_id})
+
+
+@functools.cache
+def _student_id_stmt():
+    return select(Student.id).where(Student.user_id == bindparam("user_id"))
 
 
 def book(slot: Slot, student: Student, *, by: User, topic: str | None = None, now: datetime | None = None,
@@ -958,20 +1027,32 @@ def next_appointments(student_ids, *, now: datetime | None = None) -> dict[int, 
     ).all())
 
 
-def caseload_no_shows(mentor: User) -> list[tuple[Student, int]]:
-    """Caseload students with unexcused no-shows, most first."""
-    rows = db.session.execute(
+@functools.cache
+def _caseload_no_show_stmts():
+    # built once: building them cost about as much as running them, on every mentor's host page
+    counting = (
         select(Booking.student_id, func.count(Booking.id))
-        .where(Booking.student_id.in_(caseload_student_ids(mentor)), Booking.status == BookingStatus.NO_SHOW,
+        .where(Booking.student_id.in_(caseload_student_ids(_MentorParam)), Booking.status == BookingStatus.NO_SHOW,
                Booking.no_show_excused.is_(False))
         .group_by(Booking.student_id)
-    ).all()
-    if not rows:
+    )
+    loading = select(Student).options(joinedload(Student.user)).where(
+        Student.id.in_(bindparam("ids", expanding=True)))
+    return counting, loading
+
+
+class _MentorParam:
+    """Stands in for a mentor in caseload_student_ids(): its id is bound when the statement runs."""
+    id = bindparam("mentor_id")
+
+
+def caseload_no_shows(mentor: User) -> list[tuple[Student, int]]:
+    """Caseload students with unexcused no-shows, most first."""
+    counting, loading = _caseload_no_show_stmts()
+    counts = dict(db.session.execute(counting, {"mentor_id": mentor.id}).all())
+    if not counts:
         return []
-    counts = dict(rows)
-    students = db.session.scalars(
-        select(Student).options(joinedload(Student.user)).where(Student.id.in_(counts))
-    ).all()
+    students = db.session.scalars(loading, {"ids": list(counts)}).all()
     return sorted(((s, counts[s.id]) for s in students), key=lambda pair: (-pair[1], pair[0].student_no))
 
 

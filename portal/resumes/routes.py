@@ -1,6 +1,7 @@
 """Resume pages: the student's list and editor, photo and PDF, the mentors' queue, versions and comments."""
 from __future__ import annotations
 
+import functools
 from io import BytesIO
 
 from flask import (
@@ -15,8 +16,9 @@ from flask import (
 )
 from flask_babel import format_timedelta
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
@@ -58,13 +60,27 @@ from portal.students.services import mentor_ids_of, student_of_user
 # --- loaders: abort early ------------------------------------------------------------------
 
 def get_resume_or_404(resume_id: int, *, with_items: bool = False) -> Resume:
-    options = [joinedload(Resume.student).joinedload(Student.user)]
-    if with_items:
-        options.append(selectinload(Resume.items))
-    resume = db.session.scalar(select(Resume).where(Resume.id == resume_id).options(*options))
+    resume = db.session.scalar(_resume_stmt(), {"resume_id": resume_id})
     if resume is None:
         abort(404)
+    if with_items and "items" not in resume.__dict__:
+        # a second query of its own: a selectinload of the items cost more than that query
+        set_committed_value(resume, "items", db.session.scalars(_items_stmt(), {"resume_id": resume.id}).all())
     return resume
+
+
+@functools.cache
+def _resume_stmt():
+    # built once: building it cost about as much as running it, on every editor request
+    return select(Resume).where(Resume.id == bindparam("resume_id")).options(
+        joinedload(Resume.student).joinedload(Student.user))
+
+
+@functools.cache
+def _items_stmt():
+    # the order of Resume.items
+    return (select(ResumeItem).where(ResumeItem.resume_id == bindparam("resume_id"))
+            .order_by(ResumeItem.section, ResumeItem.position, ResumeItem.id))
 
 
 def get_item_or_404(item_id: int) -> ResumeItem:
@@ -181,16 +197,21 @@ def new():
 
 # --- the editor --------------------------------------------------------------------------------
 
+@functools.cache
+def _versions_stmt():
+    return (
+        select(ResumeVersion).where(ResumeVersion.resume_id == bindparam("resume_id"))
+        .options(defer(ResumeVersion.content), joinedload(ResumeVersion.reviewed_by)).order_by(ResumeVersion.number.desc())
+    )
+
+
 def _editor_context(resume: Resume, *, open_section: str | None = None, open_item: int | None = None,
                     form=None, mode: str | None = None) -> dict:
     """What the editor page and its section fragments show. A fixed number of queries."""
     can_edit = policy.may(current_user, "resume.edit", resume) and resume.archived_at is None
     can_discuss = policy.may(current_user, "resume.discuss", resume)
     threads = services.threads_of(resume)
-    versions = list(db.session.scalars(
-        select(ResumeVersion).where(ResumeVersion.resume_id == resume.id)
-        .options(defer(ResumeVersion.content), joinedload(ResumeVersion.reviewed_by)).order_by(ResumeVersion.number.desc())
-    ))
+    versions = list(db.session.scalars(_versions_stmt(), {"resume_id": resume.id}))
     doc = services.document_of(resume)
     view = services.view_of(doc)
     item_ids = {key: {e.id for e in entries} for key, entries in view.entries.items()}

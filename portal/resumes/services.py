@@ -3,14 +3,16 @@ comment threads, completing a review, comparing versions, and the queue of waiti
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
 from flask import has_request_context, url_for
 from markupsafe import escape
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import settings
 from portal.accounts.models import Role
@@ -126,16 +128,31 @@ def open_comment_counts(resume_ids: list[int]) -> dict[int, int]:
 def threads_of(resume: Resume | int) -> list[ResumeComment]:
     """Every comment thread on the resume (all versions), replies and authors loaded; oldest first."""
     resume_id = resume if isinstance(resume, int) else resume.id
-    return list(db.session.scalars(
+    # one query for threads and replies alike (a reply has its thread's resume): cheaper than a
+    # selectinload of the replies, whose machinery cost more than the second query itself
+    comments = db.session.scalars(_comments_stmt(), {"resume_id": resume_id}).all()
+    replies: dict[int, list[ResumeComment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    for comment in comments:
+        if "replies" not in comment.__dict__:  # never overwrite a collection the session already holds
+            set_committed_value(comment, "replies", replies.get(comment.id, []))
+    return [comment for comment in comments if comment.parent_id is None]
+
+
+@functools.cache
+def _comments_stmt():
+    # built once: building it cost about as much as running it, on every editor page
+    return (
         select(ResumeComment)
-        .where(ResumeComment.resume_id == resume_id, ResumeComment.parent_id.is_(None))
+        .where(ResumeComment.resume_id == bindparam("resume_id"))
         .options(
             joinedload(ResumeComment.author),
             joinedload(ResumeComment.version).load_only(ResumeVersion.id, ResumeVersion.number),
-            selectinload(ResumeComment.replies).joinedload(ResumeComment.author),
         )
-        .order_by(ResumeComment.id)
-    ).unique())
+        .order_by(ResumeComment.id)  # the replies' order too (Comment.replies is ordered by id)
+    )
 
 
 def group_threads(threads: list[ResumeComment], item_ids: dict[str, set]) -> dict[tuple[str, int | None], list[ResumeComment]]:
