@@ -398,7 +398,8 @@ def feedback():
     form = FeedbackFilterForm(request.args)
     status = 200 if form.validate() else 400
     rating = int(form.rating.data) if status == 200 and form.rating.data else None
-    page = paginate(services.feedback_query(current_user, rating=rating), per_page=30)
+    rows, count = services.feedback_query(current_user, rating=rating)
+    page = paginate_rows(rows, count=count, per_page=30)
     measures = services.measures_of(page.items)
     from portal.reports.stats import cached
 

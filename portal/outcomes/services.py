@@ -510,20 +510,24 @@ def feedback_summary(viewer, *, students: Select | None = None) -> list[tuple[st
     return rows
 
 
-def feedback_query(viewer, *, measure_type: str | None = None, rating: int | None = None) -> Select:
-    # the list shows the student's name only: load no more of the student and the user
-    stmt = select(Feedback).options(
-        joinedload(Feedback.student).load_only(Student.id, Student.user_id)
-        .joinedload(Student.user).load_only(User.id, User.display_name)
+def feedback_query(viewer, *, measure_type: str | None = None, rating: int | None = None) -> tuple[Select, Select]:
+    """(rows, count): the list's columns as plain rows (no ORM objects: the list shows the student's name
+    only), newest first, and the count of the same feedback over its own table."""
+    stmt = (
+        select(Feedback.id, Feedback.student_id, Feedback.measure_type, Feedback.measure_id, Feedback.rating,
+               Feedback.comment, Feedback.updated_at, User.display_name)
+        .join(Student, Student.id == Feedback.student_id).join(User, User.id == Student.user_id)
     )
+    where = []
     scope = feedback_scope(viewer)
     if scope is not None:
-        stmt = stmt.where(Feedback.student_id.in_(scope))
+        where.append(Feedback.student_id.in_(scope))
     if measure_type:
-        stmt = stmt.where(Feedback.measure_type == measure_type)
+        where.append(Feedback.measure_type == measure_type)
     if rating:
-        stmt = stmt.where(Feedback.rating == rating)
-    return stmt.order_by(Feedback.updated_at.desc(), Feedback.id.desc())
+        where.append(Feedback.rating == rating)
+    count = select(func.count(Feedback.id)).where(*where)
+    return stmt.where(*where).order_by(Feedback.updated_at.desc(), Feedback.id.desc()), count
 
 
 def measures_of(feedback: list[Feedback]) -> dict[tuple[str, int], Measure]:
