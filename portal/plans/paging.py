@@ -40,11 +40,13 @@ class RowPage:
         return self.page + 1
 
 
-def paginate_rows(stmt: Select, *, count: Select | None = None, per_page: int = 50) -> RowPage:
-    """One page of rows in one query, the total in another (`count`, when a leaner query can count them)."""
+def paginate_rows(stmt: Select, *, count: Select | None = None, per_page: int = 50, total: int | None = None) -> RowPage:
+    """One page of rows in one query, the total in another (`count`, when a leaner query can count them;
+    `total` when the caller already knows it)."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    if count is None:
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
-    total = db.session.scalar(count) or 0
+    if total is None:
+        if count is None:
+            count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = db.session.scalar(count) or 0
     items = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return RowPage(items=list(items), page=page, per_page=per_page, total=total)

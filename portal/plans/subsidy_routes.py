@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -49,6 +50,13 @@ def get_application_or_404(application_id: int) -> SubsidyApplication:
     return application
 
 
+def _basis_html(basis: dict[int, list[str]]) -> dict[int, Markup]:
+    """Each row's qualifying categories as the cell shows them (labels, one a line), written here in
+    one pass rather than by a loop per row in the template."""
+    labels = {k: escape(str(v)) for k, v in subsidy.CATEGORY_LABELS.items()}
+    return {sid: Markup("<br>").join(labels.get(c) or escape(c) for c in found) for sid, found in basis.items()}
+
+
 @bp.route("/subsidy/")
 @login_required
 def subsidy_index():
@@ -60,12 +68,14 @@ def subsidy_index():
     categories = subsidy.eligible_categories()
     rows, count = subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data,
                                         categories=categories)
-    page = paginate_rows(rows, count=count, per_page=50)
+    total = subsidy.eligible_total(current_user, count, year=year, status=form.status.data or "", q=form.q.data,
+                                   categories=categories)
+    page = paginate_rows(rows, total=total, per_page=50)
     ids = [row.id for row in page.items]
     response = render(
         "plans/subsidy_index.html", "plans/_subsidy_rows.html", form=form, page=page, year=year,
         # labels translated once per page, not once per row
-        basis=subsidy.eligibility_basis(ids, categories), category_labels={k: str(v) for k, v in subsidy.CATEGORY_LABELS.items()},
+        basis=_basis_html(subsidy.eligibility_basis(ids, categories)),
         step_labels={k: str(v) for k, v in subsidy.STEP_LABELS.items()},
         export_form=ExportForm(formdata=None, year=year), can_manage=policy.may(current_user, "subsidy.manage"),
     )
