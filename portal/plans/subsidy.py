@@ -3,16 +3,13 @@ applications through their steps, the bureau's list, student loans, and other he
 from __future__ import annotations
 
 import io
-import threading
-import time
 from datetime import date
 from functools import cache
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
-from sqlalchemy import bindparam, event, false, func, or_, select, union, update
+from sqlalchemy import bindparam, false, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, notifications, settings
 from portal.accounts.models import User
@@ -29,8 +26,9 @@ from portal.plans.models import (
     SubsidyStatus,
     SubsidyStep,
 )
+from portal.plans.paging import kept_total
 from portal.plans.services import PlansError, today
-from portal.students.models import ClaimStatus, HardshipCategory, HardshipClaim, MentorAssignment, Student
+from portal.students.models import ClaimStatus, HardshipCategory, HardshipClaim, Student
 
 STUDENT_LOAN = "student_loan"
 
@@ -250,50 +248,11 @@ def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None, 
 def eligible_total(viewer, count, *, year: int, status: str = "", q: str | None = None,
                    categories: list[str]) -> int:
     """The number of eligible graduates (`count` from eligible_list). Counting them probes a few
-    thousand claims and loans (2–3 ms on SQLite), on a page the office pages through all day, so each
-    process keeps an unsearched count for SUBSIDY_COUNT_SECONDS (10 s; 0 in tests). A change made in
-    this process to claims, loans, students, caseloads or applications drops the kept counts at once
-    (see _drop_counts_on_change); one made by another process shows within that time."""
-    seconds = float(current_app.config.get("SUBSIDY_COUNT_SECONDS", 0 if current_app.testing else 10))
-    if seconds <= 0 or q:
+    thousand claims and loans (2–3 ms on SQLite) on a page the office pages through all day, so an
+    unsearched count is kept for a few seconds (see paging.kept_total)."""
+    if q:
         return db.session.scalar(count) or 0
-    key = (db.engine.url.render_as_string(), year, status, tuple(categories),
-           None if viewer.role == "admin" else viewer.id)
-    now = time.monotonic()
-    kept = _COUNTS.get(key)
-    if kept is not None and now - kept[0] < seconds:
-        return kept[1]
-    total = db.session.scalar(count) or 0
-    with _COUNTS_LOCK:
-        if len(_COUNTS) > 256:
-            _COUNTS.clear()
-        _COUNTS[key] = (now, total)
-    return total
-
-
-_COUNTS: dict[tuple, tuple[float, int]] = {}
-_COUNTS_LOCK = threading.Lock()
-# what the eligible count depends on (settings are part of the key)
-_COUNTED = (HardshipClaim, StudentLoan, Student, MentorAssignment, SubsidyApplication, SubsidyStep)
-
-
-def drop_counts() -> None:
-    with _COUNTS_LOCK:
-        _COUNTS.clear()
-
-
-@event.listens_for(Session, "after_flush")
-def _drop_counts_on_change(session, flush_context) -> None:
-    if _COUNTS and any(isinstance(o, _COUNTED) for o in (*session.new, *session.dirty, *session.deleted)):
-        drop_counts()
-        session.info["subsidy_counts_changed"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _drop_counts_on_commit(session) -> None:
-    # again once committed: a count taken by another request between the flush and the commit is old
-    if session.info.pop("subsidy_counts_changed", False):
-        drop_counts()
+    return kept_total(("subsidy", year, status, tuple(categories), None if viewer.role == "admin" else viewer.id), count)
 
 
 # --- applications --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from portal.audit.models import AuditLog
 from portal.extensions import db
 from portal.plans import subsidy
 from portal.plans.models import HelpGiven, StudentLoan, SubsidyApplication, SubsidyStep
+from portal.plans.paging import drop_totals
 from portal.students.models import Intervention, Student
 from tests.plans.helpers import put_in_ledger
 
@@ -268,8 +269,8 @@ def test_id_tampering_on_subsidy(app, client_as, users, make_student, make_user)
 def test_kept_eligible_count_follows_changes_at_once(app, client_as, users, make_student, monkeypatch):
     """Each process keeps the list's count for a few seconds; a claim, loan or application changed
     here shows in the count on the next visit all the same."""
-    monkeypatch.setitem(app.config, "SUBSIDY_COUNT_SECONDS", 60)
-    subsidy.drop_counts()
+    monkeypatch.setitem(app.config, "PLANS_COUNT_SECONDS", 60)
+    drop_totals()
     admin = client_as("admin")
 
     def counted(query=""):
@@ -292,4 +293,4 @@ def test_kept_eligible_count_follows_changes_at_once(app, client_as, users, make
         db.session.delete(db.session.scalar(select(StudentLoan).where(StudentLoan.student_id == second.id)))
         db.session.commit()
     assert counted() == 1
-    subsidy.drop_counts()
+    drop_totals()
