@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, false, func, or_, select, union, update
@@ -212,9 +213,23 @@ def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None, 
     Returns (rows, count): rows give (id, student_no, college, major, display_name, application_id, status,
     amount) — the last three None without an application — in student-number order.
     """
+    categories = eligible_categories() if categories is None else categories
+    if q:
+        return _eligible_stmts(viewer.role, viewer.id, year, status, q, tuple(categories))
+    # unsearched: the same few statements on every visit, built once (building costs as much as running)
+    return _eligible_stmts_kept(viewer.role, None if viewer.role == "admin" else viewer.id, year, status, tuple(categories))
+
+
+@lru_cache(maxsize=128)
+def _eligible_stmts_kept(role: str, viewer_id: int | None, year: int, status: str, categories: tuple[str, ...]):
+    return _eligible_stmts(role, viewer_id, year, status, None, categories)
+
+
+def _eligible_stmts(role: str, viewer_id: int | None, year: int, status: str, q: str | None, categories):
     from portal.students.services import caseload_student_ids
 
-    categories = eligible_categories() if categories is None else categories
+    categories = list(categories)
+    viewer = SimpleNamespace(id=viewer_id, role=role)
     where = []
     if viewer.role != "admin":
         where.append(Student.id.in_(caseload_student_ids(viewer)))
