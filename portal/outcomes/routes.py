@@ -31,7 +31,7 @@ from portal.outcomes.models import Destination
 from portal.outcomes.rates import Scope, destination_rates, graduated_years, season_year
 from portal.outcomes.services import OutcomeError
 from portal.pagination import paginate
-from portal.plans.paging import paginate_rows
+from portal.plans.paging import kept_total, paginate_rows
 from portal.students.models import MentorAssignment, Student
 from portal.students.services import caseload_student_ids, student_of_user
 
@@ -308,7 +308,15 @@ def destinations():
         on = and_(Destination.student_id == Student.id, Destination.is_current == True)  # noqa: E712
         rows, count = rows.outerjoin(Destination, on), count.outerjoin(Destination, on)
     # by id: the class index already holds that order, so no sort of the whole class
-    page = paginate_rows(rows.where(*where).order_by(Student.id), count=count.where(*where), per_page=50)
+    count = count.where(*where)
+    total = None
+    if not (joined or (status == 200 and form.q.data)):
+        # the class (or one college of it): counting 17,000 students reads the whole class index, so
+        # the count is kept a few seconds, dropped at once by changes to students or caseloads
+        college = form.college.data if status == 200 else None
+        total = kept_total(("destinations", year, college or "",
+                            current_user.id if current_user.role == Role.MENTOR else None), count)
+    page = paginate_rows(rows.where(*where).order_by(Student.id), count=count, total=total, per_page=50)
     current = {d.student_id: d for d in db.session.execute(
         select(Destination.id, Destination.student_id, Destination.category, Destination.employer,
                Destination.decided_on, Destination.verified)
