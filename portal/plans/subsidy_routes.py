@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import (
     abort,
@@ -14,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -50,10 +52,15 @@ def get_application_or_404(application_id: int) -> SubsidyApplication:
     return application
 
 
+@lru_cache(maxsize=8)
+def _escaped_labels(locale: str) -> dict[str, Markup]:
+    return {k: escape(str(v)) for k, v in subsidy.CATEGORY_LABELS.items()}
+
+
 def _basis_html(basis: dict[int, list[str]]) -> dict[int, Markup]:
     """Each row's qualifying categories as the cell shows them (labels, one a line), written here in
     one pass rather than by a loop per row in the template."""
-    labels = {k: escape(str(v)) for k, v in subsidy.CATEGORY_LABELS.items()}
+    labels = _escaped_labels(str(get_locale()))
     return {sid: Markup("<br>").join(labels.get(c) or escape(c) for c in found) for sid, found in basis.items()}
 
 
