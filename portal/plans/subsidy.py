@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import bindparam, false, func, or_, select, union, update
+from sqlalchemy import bindparam, false, func, literal, or_, select, union, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -154,21 +154,27 @@ def _basis_stmts():
         HardshipClaim.student_id.in_(ids), HardshipClaim.status == ClaimStatus.VERIFIED,
         HardshipClaim.category.in_(bindparam("categories", expanding=True)),
     )
-    return claims, select(StudentLoan.student_id).where(StudentLoan.student_id.in_(ids))
+    loans = select(StudentLoan.student_id).where(StudentLoan.student_id.in_(ids))
+    # both bases in one statement, for the usual settings that count claims and loans alike
+    both = union_all(claims, select(StudentLoan.student_id, literal(STUDENT_LOAN)).where(StudentLoan.student_id.in_(ids)))
+    return claims, loans, both
 
 
 def eligibility_basis(student_ids: list[int], categories: list[str] | None = None) -> dict[int, list[str]]:
-    """Each student's eligible bases, in the order of the settings (two queries)."""
+    """Each student's eligible bases, in the order of the settings (one query)."""
     categories = eligible_categories() if categories is None else categories
     basis: dict[int, list[str]] = {sid: [] for sid in student_ids}
     if not student_ids:
         return basis
     hardship = [c for c in categories if c != STUDENT_LOAN]
-    claims, loans = _basis_stmts()
-    if hardship:
+    claims, loans, both = _basis_stmts()
+    if hardship and STUDENT_LOAN in categories:
+        for sid, category in db.session.execute(both, {"ids": student_ids, "categories": hardship}):
+            basis[sid].append(category)
+    elif hardship:
         for sid, category in db.session.execute(claims, {"ids": student_ids, "categories": hardship}):
             basis[sid].append(category)
-    if STUDENT_LOAN in categories:
+    elif STUDENT_LOAN in categories:
         for sid in db.session.scalars(loans, {"ids": student_ids}):
             basis[sid].append(STUDENT_LOAN)
     order = {c: i for i, c in enumerate(categories)}
