@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, load_only
 
@@ -31,6 +31,7 @@ from portal.outcomes.models import Destination
 from portal.outcomes.rates import Scope, destination_rates, graduated_years, season_year
 from portal.outcomes.services import OutcomeError
 from portal.pagination import paginate
+from portal.plans.paging import kept_total, paginate_rows
 from portal.students.models import MentorAssignment, Student
 from portal.students.services import caseload_student_ids, student_of_user
 
@@ -277,36 +278,49 @@ def destinations():
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else season_year()
     form.year.data = year
-    # only the columns the list shows: a student row's JSON columns cost more to load than the rest
-    stmt = select(Student).options(
-        load_only(Student.id, Student.user_id, Student.student_no, Student.college, Student.major),
-        joinedload(Student.user).load_only(User.id, User.display_name),
-    ).where(Student.graduation_year == year)
-    stmt = _scope_students(stmt)
+    # only the columns the list shows, as plain rows (no ORM objects); the count names no columns
+    where = [Student.graduation_year == year]
+    if current_user.role == Role.MENTOR:
+        where.append(Student.id.in_(caseload_student_ids(current_user)))
+    joined = False
     if status == 200:
         if form.college.data:
-            stmt = stmt.where(Student.college == form.college.data)
-        if form.category.data or form.verified.data:
-            # only a filter on the destination needs the join
-            stmt = stmt.outerjoin(Destination, and_(Destination.student_id == Student.id,
-                                                    Destination.is_current == True))  # noqa: E712
+            where.append(Student.college == form.college.data)
+        # only a filter on the destination needs the join
+        joined = bool(form.category.data or form.verified.data)
         if form.category.data == "none":
-            stmt = stmt.where(Destination.id.is_(None))
+            where.append(Destination.id.is_(None))
         elif form.category.data:
-            stmt = stmt.where(Destination.category == form.category.data)
+            where.append(Destination.category == form.category.data)
         if form.verified.data == "pending":
-            stmt = stmt.where(Destination.id.is_not(None), Destination.verified == False)  # noqa: E712
+            where.extend((Destination.id.is_not(None), Destination.verified == False))  # noqa: E712
         elif form.verified.data == "verified":
-            stmt = stmt.where(Destination.verified == True)  # noqa: E712
+            where.append(Destination.verified == True)  # noqa: E712
         if form.q.data:
             term = form.q.data.strip()
-            stmt = stmt.where(or_(Student.student_no == term, Student.user.has(User.display_name.contains(term))))
+            where.append(or_(Student.student_no == term, User.display_name.contains(term)))
+    rows = (select(Student.id, Student.student_no, Student.college, Student.major, User.display_name)
+            .join(User, User.id == Student.user_id))
+    count = select(func.count(Student.id)).select_from(Student)
+    if status == 200 and form.q.data:
+        count = count.join(User, User.id == Student.user_id)
+    if joined:
+        on = and_(Destination.student_id == Student.id, Destination.is_current == True)  # noqa: E712
+        rows, count = rows.outerjoin(Destination, on), count.outerjoin(Destination, on)
     # by id: the class index already holds that order, so no sort of the whole class
-    page = paginate(stmt.order_by(Student.id), per_page=50)
-    current = {d.student_id: d for d in db.session.scalars(select(Destination).options(
-        load_only(Destination.id, Destination.student_id, Destination.category, Destination.employer,
-                  Destination.decided_on, Destination.verified),
-    ).where(Destination.student_id.in_([s.id for s in page.items]), Destination.is_current == True))}  # noqa: E712
+    count = count.where(*where)
+    total = None
+    if not (joined or (status == 200 and form.q.data)):
+        # the class (or one college of it): counting 17,000 students reads the whole class index, so
+        # the count is kept a few seconds, dropped at once by changes to students or caseloads
+        college = form.college.data if status == 200 else None
+        total = kept_total(("destinations", year, college or "",
+                            current_user.id if current_user.role == Role.MENTOR else None), count)
+    page = paginate_rows(rows.where(*where).order_by(Student.id), count=count, total=total, per_page=50)
+    current = {d.student_id: d for d in db.session.execute(
+        select(Destination.id, Destination.student_id, Destination.category, Destination.employer,
+               Destination.decided_on, Destination.verified)
+        .where(Destination.student_id.in_([s.id for s in page.items]), Destination.is_current == True))}  # noqa: E712
     scope = Scope(years=(year,), mentor_id=current_user.id if current_user.role == Role.MENTOR else None)
     totals = _class_totals(scope)
     return render("outcomes/destinations.html", "outcomes/_destination_rows.html", status=status, form=form,
@@ -392,7 +406,8 @@ def feedback():
     form = FeedbackFilterForm(request.args)
     status = 200 if form.validate() else 400
     rating = int(form.rating.data) if status == 200 and form.rating.data else None
-    page = paginate(services.feedback_query(current_user, rating=rating), per_page=30)
+    rows, count = services.feedback_query(current_user, rating=rating)
+    page = paginate_rows(rows, count=count, per_page=30)
     measures = services.measures_of(page.items)
     from portal.reports.stats import cached
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 
 from markupsafe import escape
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
@@ -424,13 +425,18 @@ def _interventions_received(student_id: int) -> list[Measure]:
 def _interventions_load(ids: list[int]) -> dict[int, Measure]:
     if not ids:
         return {}
-    # the columns a measure names, not whole interventions (their notes can be long)
-    rows = db.session.execute(
+    rows = db.session.execute(_interventions_load_stmt(), {"ids": ids})
+    return {row.id: _intervention_measure(row, row.display_name) for row in rows}
+
+
+@lru_cache(maxsize=1)
+def _interventions_load_stmt():
+    # the columns a measure names, not whole interventions (their notes can be long); built once
+    return (
         select(Intervention.id, Intervention.student_id, Intervention.type, Intervention.occurred_at, User.display_name)
         .outerjoin(User, User.id == Intervention.author_id)
-        .where(Intervention.id.in_(ids), _rateable())
+        .where(Intervention.id.in_(bindparam("ids", expanding=True)), _rateable())
     )
-    return {row.id: _intervention_measure(row, row.display_name) for row in rows}
 
 
 def _interventions_summary(students: Select | None) -> list[tuple[str, str, int, float, int]]:
@@ -511,20 +517,30 @@ def feedback_summary(viewer, *, students: Select | None = None) -> list[tuple[st
     return rows
 
 
-def feedback_query(viewer, *, measure_type: str | None = None, rating: int | None = None) -> Select:
-    # the list shows the student's name only: load no more of the student and the user
-    stmt = select(Feedback).options(
-        joinedload(Feedback.student).load_only(Student.id, Student.user_id)
-        .joinedload(Student.user).load_only(User.id, User.display_name)
+def feedback_query(viewer, *, measure_type: str | None = None, rating: int | None = None) -> tuple[Select, Select]:
+    """(rows, count): the list's columns as plain rows (no ORM objects: the list shows the student's name
+    only), newest first, and the count of the same feedback over its own table."""
+    mentor_id = viewer.id if viewer is not None and viewer.role == "mentor" else None
+    return _feedback_stmts(mentor_id, measure_type or None, rating or None)
+
+
+@lru_cache(maxsize=256)
+def _feedback_stmts(mentor_id: int | None, measure_type: str | None, rating: int | None) -> tuple[Select, Select]:
+    # built once per scope and filter: building the statements cost about as much as running them
+    stmt = (
+        select(Feedback.id, Feedback.student_id, Feedback.measure_type, Feedback.measure_id, Feedback.rating,
+               Feedback.comment, Feedback.updated_at, User.display_name)
+        .join(Student, Student.id == Feedback.student_id).join(User, User.id == Student.user_id)
     )
-    scope = feedback_scope(viewer)
-    if scope is not None:
-        stmt = stmt.where(Feedback.student_id.in_(scope))
+    where = []
+    if mentor_id is not None:
+        where.append(Feedback.student_id.in_(select(MentorAssignment.student_id).where(MentorAssignment.mentor_id == mentor_id)))
     if measure_type:
-        stmt = stmt.where(Feedback.measure_type == measure_type)
+        where.append(Feedback.measure_type == measure_type)
     if rating:
-        stmt = stmt.where(Feedback.rating == rating)
-    return stmt.order_by(Feedback.updated_at.desc(), Feedback.id.desc())
+        where.append(Feedback.rating == rating)
+    count = select(func.count(Feedback.id)).where(*where)
+    return stmt.where(*where).order_by(Feedback.updated_at.desc(), Feedback.id.desc()), count
 
 
 def measures_of(feedback: list[Feedback]) -> dict[tuple[str, int], Measure]:

@@ -42,7 +42,7 @@ from portal.plans.models import (
     ResponseStatus,
     SupportPlan,
 )
-from portal.plans.paging import paginate_rows
+from portal.plans.paging import kept_total, paginate_rows
 from portal.students.models import Student
 from portal.students.services import student_of_user
 
@@ -320,8 +320,12 @@ def index():
     form = PlanFilterForm(request.args)
     if not form.validate():
         abort(400)
-    rows, count = services.plan_list(current_user, show=form.show.data or "", q=form.q.data)
-    page = paginate_rows(rows, count=count, per_page=50)
+    show = form.show.data or ""
+    rows, count = services.plan_list(current_user, show=show, q=form.q.data)
+    # an unsearched total is kept a few seconds: counting the ledger reads thousands of claims
+    total = None if form.q.data else kept_total(
+        ("plans", show, services.today(), None if current_user.role == "admin" else current_user.id), count)
+    page = paginate_rows(rows, count=count, total=total, per_page=50)
     ids = [row.id for row in page.items]
     round_ = services.current_round()
     progress = services.goal_counts([row.plan_id for row in page.items if row.plan_id is not None])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from flask_babel import get_locale
 from sqlalchemy import Date, Select, and_, bindparam, case, exists, func, or_, select, update
@@ -859,13 +859,28 @@ def plan_list(viewer, *, show: str = "", q: str | None = None):
     None without a plan — in student-number order (review date for "due"); count counts them without
     the joins the rows need.
     """
+    on = today()
+    if q:
+        return _plan_list_stmts(viewer.role, viewer.id, show, q, on)
+    # unsearched: the same statements on every visit, built once (building costs as much as running)
+    return _plan_list_stmts_kept(viewer.role, None if viewer.role == "admin" else viewer.id, show, on)
+
+
+@lru_cache(maxsize=128)
+def _plan_list_stmts_kept(role: str, viewer_id: int | None, show: str, on: date):
+    return _plan_list_stmts(role, viewer_id, show, None, on)
+
+
+def _plan_list_stmts(role: str, viewer_id: int | None, show: str, q: str | None, on: date):
+    from types import SimpleNamespace
+
     from portal.students.services import caseload_student_ids
 
+    viewer = SimpleNamespace(id=viewer_id, role=role)
     # Every filter but q is on the student id alone, so the count runs over the ledger's verified
     # claims and never reads the students table. The rows test the ledger per student (EXISTS): a
     # page walks the student-number index and stops after 50 rows instead of joining and sorting
     # the whole ledger first.
-    on = today()
     id_filters = []
     if viewer.role != "admin":
         id_filters.append(lambda column: column.in_(caseload_student_ids(viewer)))

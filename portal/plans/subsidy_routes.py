@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import (
     abort,
@@ -14,7 +15,9 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -49,6 +52,18 @@ def get_application_or_404(application_id: int) -> SubsidyApplication:
     return application
 
 
+@lru_cache(maxsize=8)
+def _escaped_labels(locale: str) -> dict[str, Markup]:
+    return {k: escape(str(v)) for k, v in subsidy.CATEGORY_LABELS.items()}
+
+
+def _basis_html(basis: dict[int, list[str]]) -> dict[int, Markup]:
+    """Each row's qualifying categories as the cell shows them (labels, one a line), written here in
+    one pass rather than by a loop per row in the template."""
+    labels = _escaped_labels(str(get_locale()))
+    return {sid: Markup("<br>").join(labels.get(c) or escape(c) for c in found) for sid, found in basis.items()}
+
+
 @bp.route("/subsidy/")
 @login_required
 def subsidy_index():
@@ -60,12 +75,14 @@ def subsidy_index():
     categories = subsidy.eligible_categories()
     rows, count = subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data,
                                         categories=categories)
-    page = paginate_rows(rows, count=count, per_page=50)
+    total = subsidy.eligible_total(current_user, count, year=year, status=form.status.data or "", q=form.q.data,
+                                   categories=categories)
+    page = paginate_rows(rows, total=total, per_page=50)
     ids = [row.id for row in page.items]
     response = render(
         "plans/subsidy_index.html", "plans/_subsidy_rows.html", form=form, page=page, year=year,
         # labels translated once per page, not once per row
-        basis=subsidy.eligibility_basis(ids, categories), category_labels={k: str(v) for k, v in subsidy.CATEGORY_LABELS.items()},
+        basis=_basis_html(subsidy.eligibility_basis(ids, categories)),
         step_labels={k: str(v) for k, v in subsidy.STEP_LABELS.items()},
         export_form=ExportForm(formdata=None, year=year), can_manage=policy.may(current_user, "subsidy.manage"),
     )

@@ -177,3 +177,26 @@ def test_the_archive_shows_destinations_to_the_student_and_calls_to_mentors_only
         for_mentor = {e.kind for e in archive.timeline(s, db.session.get(type(s.user), mentor.id))}
     assert "destination" in for_student and "follow_up" not in for_student
     assert {"destination", "follow_up"} <= for_mentor
+
+
+def test_the_kept_class_count_follows_new_and_moved_students_at_once(app, client_as, make_student, monkeypatch):
+    """The list keeps the class's count for a few seconds; a student added or moved to another class
+    here shows in it on the next visit all the same."""
+    from portal.plans.paging import drop_totals
+
+    monkeypatch.setitem(app.config, "PLANS_COUNT_SECONDS", 60)
+    drop_totals()
+    admin = client_as("admin")
+
+    def counted():
+        page = admin.get("/outcomes/destinations?year=2026", headers=EN).get_data(as_text=True)
+        return int(page.split("students match.")[0].split()[-1]) if "students match." in page else 1
+
+    before = counted()
+    student = make_student(graduation_year=2026)
+    assert counted() == before + 1
+    with app.app_context():
+        db.session.get(Student, student.id).graduation_year = 2027
+        db.session.commit()
+    assert counted() == before
+    drop_totals()

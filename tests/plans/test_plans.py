@@ -355,3 +355,28 @@ def test_plan_list_counts_each_ledger_student_once_whatever_the_filter(app, clie
             assert "待认定同学" not in body
         found = client.get("/plans/?q=两项", headers=EN).get_data(as_text=True)
         assert found.count('data-testid="plan-row"') == 1 and "1 student" in found
+
+
+def test_kept_plan_count_follows_the_ledger_and_plans_at_once(app, client_as, users, make_student, monkeypatch):
+    """Each process keeps the list's total for a few seconds; a claim or plan changed here shows in
+    the total on the next visit all the same."""
+    from portal.plans.paging import drop_totals
+
+    monkeypatch.setitem(app.config, "PLANS_COUNT_SECONDS", 60)
+    drop_totals()
+    admin = client_as("admin")
+
+    def counted(query=""):
+        page = admin.get(f"/plans/{query}", headers=EN).get_data(as_text=True)
+        return int(page.split('data-testid="plan-count">')[1].split(" ")[0])
+
+    before, without_plan = counted(), counted("?show=none")
+    student = make_student(display_name="台账新生")
+    put_in_ledger(app, student)
+    assert counted() == before + 1 and counted("?show=none") == without_plan + 1
+    with app.app_context():
+        db.session.add(SupportPlan(student_id=student.id, created_by_id=users["admin"].id,
+                                   review_on=services.today() + timedelta(days=20)))
+        db.session.commit()
+    assert counted("?show=none") == without_plan
+    drop_totals()

@@ -14,6 +14,7 @@ from portal.audit.models import AuditLog
 from portal.extensions import db
 from portal.plans import subsidy
 from portal.plans.models import HelpGiven, StudentLoan, SubsidyApplication, SubsidyStep
+from portal.plans.paging import drop_totals
 from portal.students.models import Intervention, Student
 from tests.plans.helpers import put_in_ledger
 
@@ -263,3 +264,33 @@ def test_id_tampering_on_subsidy(app, client_as, users, make_student, make_user)
     assert mentor.post(f"/plans/students/{theirs.id}/loan", data={"kind": "home"}).status_code == 403
     assert client_as("student").get(f"/plans/subsidy/{application_id}").status_code == 403
     assert mentor.get("/plans/subsidy/999999").status_code == 404
+
+
+def test_kept_eligible_count_follows_changes_at_once(app, client_as, users, make_student, monkeypatch):
+    """Each process keeps the list's count for a few seconds; a claim, loan or application changed
+    here shows in the count on the next visit all the same."""
+    monkeypatch.setitem(app.config, "PLANS_COUNT_SECONDS", 60)
+    drop_totals()
+    admin = client_as("admin")
+
+    def counted(query=""):
+        page = admin.get(f"/plans/subsidy/{query}", headers=EN).get_data(as_text=True)
+        return int(page.split('data-testid="subsidy-count">')[1].split(" ")[0])
+
+    first = _graduating(app, make_student, display_name="补贴甲")
+    put_in_ledger(app, first, category="low_income_guarantee")
+    assert counted() == 1 and counted("?status=none") == 1
+    second = _graduating(app, make_student, display_name="补贴乙")
+    with app.app_context():
+        db.session.add(StudentLoan(student_id=second.id, kind="home"))
+        db.session.commit()
+    assert counted() == 2
+    with app.app_context():
+        subsidy.apply(db.session.get(Student, second.id), actor=users["admin"], province="湖北")
+        db.session.commit()
+    assert counted("?status=none") == 1 and counted("?status=applied") == 1
+    with app.app_context():
+        db.session.delete(db.session.scalar(select(StudentLoan).where(StudentLoan.student_id == second.id)))
+        db.session.commit()
+    assert counted() == 1
+    drop_totals()
