@@ -82,7 +82,9 @@ class CaseloadRow:
     html: str = ""  # the whole row, drawn by _row_html
 
 
+@cache
 def _last_contact(student_col):
+    # built once per column: the same subquery serves every request (a statement's parts are immutable)
     return (
         select(func.max(Intervention.occurred_at))
         .where(Intervention.student_id == student_col)
@@ -253,7 +255,7 @@ def _label_rows(rows: list[CaseloadRow], labeller) -> None:
     profile_url, label, zone = IdUrl("students.profile", "student_id"), labeller.label, services.local_zone()
     # the words every row shares, translated once (Markup as Jinja's _() gives them: the numbers are escaped, not the text)
     words = {
-        "never": escape(gettext("never")), "stale": escape(gettext("no recent contact")),
+        "never": Markup(gettext("never")), "stale": Markup(gettext("no recent contact")),
         "open": Markup(gettext("%(open)d open")), "overdue": Markup(gettext("%(n)d overdue")),
     }
     for row in rows:
@@ -370,7 +372,7 @@ def assignment_rows_html(students: list, mentors: dict[int, list[ListedMentor]],
     from portal.templating import IdUrl
 
     profile_url, label = IdUrl("students.profile", "student_id"), labeller.label
-    no_primary = f'<span class="badge warn">{escape(gettext("no primary mentor"))}</span><br>'
+    no_primary = f'<span class="badge warn">{Markup(gettext("no primary mentor"))}</span><br>'
     rows = []
     for s in students:
         own = mentors.get(s.id, ())
