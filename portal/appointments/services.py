@@ -19,6 +19,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
@@ -1014,17 +1015,23 @@ def campaigns_of(mentor: User) -> list[tuple[Campaign, int, int]]:
 
 # --- what other features read -------------------------------------------------------------
 
+@cache
+def _next_appointments_stmt():
+    # built once: constructing the statement cost more than running it on a page of 50 ids
+    return (
+        select(Booking.student_id, func.min(Slot.starts_at)).join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.student_id.in_(bindparam("ids", expanding=True)), Booking.status == BookingStatus.BOOKED,
+               Slot.starts_at > bindparam("now", type_=Slot.starts_at.type))
+        .group_by(Booking.student_id)
+    )
+
+
 def next_appointments(student_ids, *, now: datetime | None = None) -> dict[int, datetime]:
     """Each student's next booked appointment (for the caseload page), in one query."""
     ids = list(student_ids)
     if not ids:
         return {}
-    now = now or utcnow()
-    return dict(db.session.execute(
-        select(Booking.student_id, func.min(Slot.starts_at)).join(Slot, Booking.slot_id == Slot.id)
-        .where(Booking.student_id.in_(ids), Booking.status == BookingStatus.BOOKED, Slot.starts_at > now)
-        .group_by(Booking.student_id)
-    ).all())
+    return dict(db.session.execute(_next_appointments_stmt(), {"ids": ids, "now": now or utcnow()}).all())
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from portal import clock, policy
 from portal.accounts.forms import EmptyForm

@@ -802,6 +802,22 @@ def goal_is_overdue(goal: PlanGoal, on: date | None = None) -> bool:
     return goal.status == GoalStatus.OPEN and goal.due_on is not None and goal.due_on < (on or today())
 
 
+@cache
+def _plan_progress_stmt():
+    # built once (see _latest_codes_stmt)
+    is_open_goal = PlanGoal.status == GoalStatus.OPEN
+    return (
+        select(
+            SupportPlan.student_id,
+            func.count(case((is_open_goal, 1))),
+            func.count(case((and_(is_open_goal, PlanGoal.due_on < bindparam("on", type_=Date)), 1))),
+        )
+        .outerjoin(PlanGoal, PlanGoal.plan_id == SupportPlan.id)
+        .where(SupportPlan.student_id.in_(bindparam("ids", expanding=True)))
+        .group_by(SupportPlan.student_id)
+    )
+
+
 def plan_progress(student_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     """For the caseload page: student id -> (open goals, overdue goals), in one query.
 
@@ -811,18 +827,7 @@ def plan_progress(student_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     ids = list(student_ids)
     if not ids:
         return {}
-    on = today()
-    is_open_goal = PlanGoal.status == GoalStatus.OPEN
-    rows = db.session.execute(
-        select(
-            SupportPlan.student_id,
-            func.count(case((is_open_goal, 1))),
-            func.count(case((and_(is_open_goal, PlanGoal.due_on < on), 1))),
-        )
-        .outerjoin(PlanGoal, PlanGoal.plan_id == SupportPlan.id)
-        .where(SupportPlan.student_id.in_(ids))
-        .group_by(SupportPlan.student_id)
-    ).all()
+    rows = db.session.execute(_plan_progress_stmt(), {"ids": ids, "on": today()}).all()
     return {student_id: (int(open_count), int(overdue)) for student_id, open_count, overdue in rows}
 
 

@@ -54,12 +54,16 @@ def caseload_page():
 
 # --- the office: assigning students to mentors ----------------------------------------------------
 
-def _mentor_choices(mentors, blank=None, loads=None):
+def _mentor_pairs(mentors, loads=None) -> list[tuple[str, str]]:
     loads = caseload.mentor_loads() if loads is None else loads
     # translated once, filled in 200 times: gettext per mentor would cost more than the page's queries
     pattern = _("%(name)s (%(username)s, %(n)d students)")
-    pairs = [(str(m.id), pattern % {"name": m.display_name, "username": m.username, "n": loads.get(m.id, 0)})
-             for m in mentors]
+    return [(str(m.id), pattern % {"name": m.display_name, "username": m.username, "n": loads.get(m.id, 0)})
+            for m in mentors]
+
+
+def _mentor_choices(mentors, blank=None, loads=None, pairs=None):
+    pairs = _mentor_pairs(mentors, loads) if pairs is None else pairs
     return choices(([("", blank)] if blank is not None else []) + pairs)
 
 
@@ -89,17 +93,19 @@ def _assignment_filters(source) -> tuple[AssignmentFilterForm, caseload.Assignme
 def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
     form, filters, valid = _assignment_filters(request.args)
     mentors = caseload.active_mentors()
-    loads = caseload.mentor_loads()
-    form.mentor_filter.choices = _mentor_choices(mentors, blank=_l("Any mentor"), loads=loads)
+    pairs = _mentor_pairs(mentors)  # the same 200 options in both mentor lists
+    form.mentor_filter.choices = _mentor_choices(mentors, blank=_l("Any mentor"), pairs=pairs)
     page = rows_page(caseload.assignment_query(filters), page=request.args.get("page", 1, type=int) or 1)
     if bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
-    bulk_form.mentor.choices = _mentor_choices(mentors, blank=_l("Choose a mentor"), loads=loads)
+    bulk_form.mentor.choices = _mentor_choices(mentors, blank=_l("Choose a mentor"), pairs=pairs)
     if settings_form is None:
         settings_form = CaseloadSettingsForm(formdata=None, no_contact_days=caseload.no_contact_days())
     return render(
         "students/caseloads.html", "students/_caseloads_results.html", status=status if valid else 400,
-        form=form, page=page, mentors_of=caseload.mentors_of([s.id for s in page.items]), bulk_form=bulk_form,
+        form=form, page=page, bulk_form=bulk_form,
+        rows=caseload.assignment_rows_html(page.items, caseload.mentors_of([s.id for s in page.items]),
+                                           labels.Labeller(str(get_locale()))),
         settings_form=settings_form,
         # a college's classes to pick from (the whole university's would be hundreds)
         class_names=caseload.class_names(filters.college) if filters.college else [],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePath
 
 from flask import (
@@ -30,7 +31,7 @@ from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.students import bp, imports, signals
+from portal.students import bp, follow_up_rows, imports, signals
 from portal.students.import_forms import (
     DismissForm,
     FollowUpFilterForm,
@@ -342,7 +343,9 @@ def _row_context(kind: FollowUpList) -> dict:
         context["matched_by"] = {key: matched_by % {"by": label} for key, label in signals.MATCHED_BY_LABELS.items()}
         context["matched_by_other"] = matched_by
         context["resolution_label"] = signals.resolution_label
+        context["row_html"] = partial(follow_up_rows.flag_row_html, context)
     else:
+        context["row_html"] = partial(follow_up_rows.signal_row_html, context)
         context["claim_url"] = IdUrl("students.spending_signal_claim", "signal_id")
         context["dismiss_url"] = IdUrl("students.spending_signal_dismiss", "signal_id")
         context["category_options"] = options_html(SignalClaimForm(formdata=None).category)

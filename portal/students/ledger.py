@@ -9,6 +9,7 @@ from typing import NamedTuple
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from flask_sqlalchemy.pagination import SelectPagination
+from markupsafe import Markup, escape
 from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
@@ -284,6 +285,28 @@ def listed_claims(rows, *, labeller, zone) -> list[ListedClaim]:
         )
         for r in rows
     ]
+
+
+def ledger_rows_html(claims: list[ListedClaim]) -> list[Markup]:
+    """The rows of students/_ledger_results.html, character for character as its Jinja loop drew them
+    (the status badge is students/_macros.html's status_badge, written out): a Jinja row cost ~30 µs."""
+    rows = []
+    for c in claims:
+        state = f'<span class="state state-{escape(c.status)}">{escape(c.status_label)}</span>' if c.status else ""
+        decided = (f'{escape(c.decided_by)}<br><span class="muted">{escape(c.decided_on)}</span>'
+                   if c.decided_by is not None else "—")
+        rows.append(Markup(
+            f'\n        <tr>\n'
+            f'          <td><a href="{escape(c.profile_url)}">{escape(c.name)}</a><br><span class="muted">{escape(c.student_no)}</span></td>\n'
+            f'          <td>{escape(c.college)}<br><span class="muted">{escape(c.major)} · {escape(c.graduation_year)}</span></td>\n'
+            f'          <td><a href="{escape(c.claim_url)}">{escape(c.category)}</a></td>\n'
+            f'          <td>{escape(c.source)}</td>\n'
+            f'          <td>{state}</td>\n'
+            f'          <td>{decided}</td>\n'
+            f'          <td>{escape(c.primary_mentor) if c.primary_mentor is not None else "—"}</td>\n'
+            f'        </tr>\n      '
+        ))
+    return rows
 
 
 def category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]]:

@@ -49,7 +49,8 @@ def ledger_page():
     form, filters, options, valid = _filters()
     page = ledger.ledger_page(current_user, filters, page=request.args.get("page", 1, type=int) or 1)
     counts = ledger.category_counts(current_user, filters)
-    rows = ledger.listed_claims(page.items, labeller=labels.Labeller(str(get_locale())), zone=services.local_zone())
+    rows = ledger.ledger_rows_html(
+        ledger.listed_claims(page.items, labeller=labels.Labeller(str(get_locale())), zone=services.local_zone()))
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
     response = render(
         "students/ledger.html", "students/_ledger_results.html", status=200 if valid else 400,

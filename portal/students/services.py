@@ -86,7 +86,10 @@ def _assignment_memo() -> dict:
 
 
 def _forget_assignments() -> None:
+    from portal.students.caseload import forget_mentor_loads
+
     _assignment_memo().clear()
+    forget_mentor_loads()  # the assignment page's students per mentor
 
 
 def mentor_ids_of(student: Student | int) -> list[int]:

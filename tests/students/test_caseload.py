@@ -238,3 +238,24 @@ def test_caseloads_page_filters_and_issues_a_fixed_number_of_queries(app, client
     with count_queries() as many:
         client.get("/caseloads")
     assert many.count == few.count
+
+
+def test_mentor_loads_on_the_caseloads_page_follow_assignments_at_once(app, client_as, users, make_student, monkeypatch):
+    """The assignment page keeps each mentor's number of students for a few seconds; assigning
+    students there shows in the mentor lists on the next visit all the same."""
+    monkeypatch.setitem(app.config, "CASELOAD_LOADS_SECONDS", 60)
+    mentor = users["mentor"]
+    client = client_as("admin")
+
+    def load():
+        page = client.get("/caseloads", headers=EN).get_data(as_text=True)
+        return int(page.split(f"({mentor.username}, ")[1].split(" ")[0])
+
+    before = load()
+    student = make_student()
+    r = client.post("/caseloads/assign", data={"mentor": str(mentor.id), "kind": "primary", "target": "selected",
+                                               "student_ids": [str(student.id)]})
+    assert r.status_code == 302
+    assert load() == before + 1
+    assert client.post(f"/students/{student.id}/mentors/{mentor.id}/remove").status_code == 302
+    assert load() == before
