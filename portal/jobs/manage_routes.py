@@ -26,8 +26,9 @@ from portal.jobs.forms import (
     WeightsForm,
 )
 from portal.jobs.models import JobPosting, PostingImport
-from portal.jobs.routes import get_posting_or_404, paginate_rows
+from portal.jobs.routes import get_posting_or_404
 from portal.jobs.services import JobsError
+from portal.pagination import paginate_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

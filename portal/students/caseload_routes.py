@@ -13,8 +13,8 @@ from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.pagination import paginate_rows
 from portal.students import bp, caseload, labels, ledger, services
-from portal.students.paging import rows_page
 from portal.students.forms import (
     AssignForm,
     AssignmentFilterForm,
@@ -40,7 +40,7 @@ def caseload_page():
             priority=form.priority.data or None, kind=form.kind.data or None, attention=form.attention.data or None,
             sort=form.sort.data or "priority",
         )
-    page = rows_page(caseload.caseload_query(current_user, filters), page=request.args.get("page", 1, type=int) or 1)
+    page = paginate_rows(caseload.caseload_query(current_user, filters))
     days = caseload.no_contact_days()
     rows = caseload.caseload_rows(current_user, page.items, no_contact=days, labeller=labels.Labeller(str(get_locale())))
     response = render(
@@ -95,7 +95,7 @@ def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
     mentors = caseload.active_mentors()
     pairs = _mentor_pairs(mentors)  # the same 200 options in both mentor lists
     form.mentor_filter.choices = _mentor_choices(mentors, blank=_l("Any mentor"), pairs=pairs)
-    page = rows_page(caseload.assignment_query(filters), page=request.args.get("page", 1, type=int) or 1)
+    page = paginate_rows(caseload.assignment_query(filters))
     if bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
     bulk_form.mentor.choices = _mentor_choices(mentors, blank=_l("Choose a mentor"), pairs=pairs)

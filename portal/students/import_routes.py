@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +30,7 @@ from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.pagination import paginate_rows
 from portal.students import bp, follow_up_rows, imports, signals
 from portal.students.import_forms import (
     DismissForm,
@@ -356,19 +356,6 @@ def _row_context(kind: FollowUpList) -> dict:
     return context
 
 
-class RowPagination(Pagination):
-    """A page of plain rows (a select of columns), totalled by a count statement of its own:
-    db.paginate() keeps only each row's first column, and counts the listing statement itself,
-    joins and all, which reads every matching student's row."""
-
-    def _query_items(self) -> list:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return db.session.execute(stmt).all()
-
-    def _query_count(self) -> int:
-        return db.session.scalar(self._query_args["count_stmt"]) or 0
-
-
 PER_PAGE = 50
 
 
@@ -376,9 +363,8 @@ def _page_number() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
-def _paginate(stmt, count_stmt) -> RowPagination:
-    return RowPagination(page=_page_number(), per_page=PER_PAGE, max_per_page=200, error_out=False, select=stmt,
-                         count_stmt=count_stmt)
+def _paginate(stmt, count_stmt):
+    return paginate_rows(stmt, count=count_stmt, per_page=PER_PAGE)
 
 
 def _follow_up_tabs(kind: FollowUpList, shown: dict, total: int) -> dict:
