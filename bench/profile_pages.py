@@ -98,7 +98,7 @@ def main() -> int:
                 client.get(page.path)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
+            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT","tottime")).print_stats(int(os.environ.get("TOP","18")))
             print(out.getvalue())
     return 0
 

@@ -395,8 +395,7 @@ def student_plan(student_id: int):
     policy.require("plans.manage", student)
     page = _staff_page(student)
     # the page shows the student's qualifying hardship categories and loan
-    audit.record(current_user, "plans.plan_viewed", student)
-    db.session.commit()
+    audit.record_view(current_user, "plans.plan_viewed", student)
     return page
 
 
@@ -561,9 +560,8 @@ def answers(student_id: int):
     if not own and responses:
         shown = [r for r in (earlier, later) if r is not None]
         sensitive = any(row["question"].sensitive and (row["before"] or row["after"]) for row in rows)
-        audit.record(current_user, "plans.answers_viewed", student,
-                     detail="rounds=" + ",".join(r.round.code for r in shown) + (" sensitive" if sensitive else ""))
-        db.session.commit()
+        audit.record_view(current_user, "plans.answers_viewed", student,
+                          detail="rounds=" + ",".join(r.round.code for r in shown) + (" sensitive" if sensitive else ""))
     return page
 
 

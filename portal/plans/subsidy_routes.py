@@ -87,9 +87,8 @@ def subsidy_index():
         export_form=ExportForm(formdata=None, year=year), can_manage=policy.may(current_user, "subsidy.manage"),
     )
     # the list shows hardship categories: the view is audited (after rendering, so the rows stay loaded)
-    audit.record(current_user, "plans.subsidy_list_viewed", target_type="SubsidyList", target_id=year,
-                 detail=f"page={page.page} rows={len(ids)}")
-    db.session.commit()
+    audit.record_view(current_user, "plans.subsidy_list_viewed", target_type="SubsidyList", target_id=year,
+                      detail=f"page={page.page} rows={len(ids)}")
     return response
 
 
@@ -152,8 +151,7 @@ def subsidy_view(application_id: int):
     application = get_application_or_404(application_id)
     policy.require("subsidy.apply", application.student)
     response = render("plans/subsidy_view.html", "plans/_subsidy_steps.html", **_view_context(application))
-    audit.record(current_user, "plans.subsidy_viewed", application.student)
-    db.session.commit()
+    audit.record_view(current_user, "plans.subsidy_viewed", application.student)
     return response
 
 

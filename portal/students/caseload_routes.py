@@ -47,8 +47,7 @@ def caseload_page():
         "students/caseload.html", "students/_caseload_results.html", status=200 if valid else 400,
         form=form, page=page, rows=rows, no_contact_days=days,
     )
-    audit.record(current_user, "caseload.viewed", target_type="Caseload", detail=f"page={page.page}")
-    db.session.commit()
+    audit.record_view(current_user, "caseload.viewed", target_type="Caseload", detail=f"page={page.page}")
     return response
 
 

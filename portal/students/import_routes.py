@@ -393,12 +393,11 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
         limits = signals.thresholds()
         extra = {"limits": limits, "months": signals.reference_months(limits.months)}
     shown_filters = f"category={category or ''} " if kind.with_category else ""
-    audit.record(current_user, kind.audit_action, target_type=kind.target_type,
-                 detail=f"status={status} {shown_filters}college={college or ''} page={page.page} "
-                        f"shown={len(page.items)} total={page.total}")
     response = render(kind.page_template, kind.results_template, status=status_code, form=form, page=page,
                       shown_status=status, **extra, **_row_context(kind), **_follow_up_tabs(kind, shown, page.total))
-    db.session.commit()  # the audit entry, once the page is rendered
+    audit.record_view(current_user, kind.audit_action, target_type=kind.target_type,
+                      detail=f"status={status} {shown_filters}college={college or ''} page={page.page} "
+                             f"shown={len(page.items)} total={page.total}")
     return response
 
 

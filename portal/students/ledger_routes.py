@@ -58,8 +58,8 @@ def ledger_page():
         may_configure=policy.may(current_user, "ledger.configure"),
     )
     # recorded once the page is rendered: committing earlier would expire the rows it shows
-    audit.record(current_user, "ledger.viewed", target_type="Ledger", detail=f"{filters.describe()} page={page.page}".strip())
-    db.session.commit()
+    audit.record_view(current_user, "ledger.viewed", target_type="Ledger",
+                      detail=f"{filters.describe()} page={page.page}".strip())
     return response
 
 

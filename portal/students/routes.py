@@ -141,8 +141,7 @@ def attach_error(form, error: StudentError, default: str) -> None:
 def _recorded(page, action: str, target):
     """Write the audit row of a sensitive view once its page is rendered (committing earlier would
     expire what the page shows and load it again row by row)."""
-    audit.record(current_user, action, target)
-    db.session.commit()
+    audit.record_view(current_user, action, target)
     return page
 
 
