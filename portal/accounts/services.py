@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import secrets
-import time
-from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select, update
@@ -15,6 +14,7 @@ from portal import audit
 from portal.accounts.models import LoginSession, Role, User
 from portal.extensions import db
 from portal.i18n import gettext as _
+from portal.kept import Kept
 from portal.models_base import utcnow
 
 # How often a session's last-seen time is written: often enough for the idle timeout,
@@ -160,7 +160,6 @@ def create_user(
     email: str | None = None,
     must_change_password: bool = True,
 ) -> User:
-    _accounts_changed()
     username = normalize_username(username)
     if role not in set(Role):
         raise AccountError(_("Unknown role."), field="role")
@@ -193,7 +192,6 @@ def _refuse_last_admin(user: User) -> None:
 
 
 def set_role(user: User, role: str, *, actor: User) -> None:
-    _accounts_changed()
     if role not in set(Role):
         raise AccountError(_("Unknown role."), field="role")
     if role == user.role:
@@ -214,7 +212,6 @@ def update_profile(user: User, *, display_name: str, email: str | None, actor: U
 
 
 def deactivate(user: User, *, actor: User) -> None:
-    _accounts_changed()
     if user.id == actor.id:
         raise AccountError(_("You cannot deactivate your own account."), field="active")
     if user.role == Role.ADMIN:
@@ -225,7 +222,6 @@ def deactivate(user: User, *, actor: User) -> None:
 
 
 def activate(user: User, *, actor: User) -> None:
-    _accounts_changed()
     user.active = True
     audit.record(actor, "account.activated", user)
 
@@ -241,27 +237,15 @@ def reset_password(user: User, new_password: str, *, actor: User) -> None:
 
 # --- the administrators' home: active accounts per role -------------------------------------------
 
-_ROLE_COUNTS: dict[str, tuple[float, dict[str, int]]] = {}
+_ROLE_COUNTS = Kept("ADMIN_COUNTS_SECONDS", 10, lambda: (User,))
 
 
 def active_role_counts() -> dict[str, int]:
     """Active accounts per role. Counting 20,000 students takes a millisecond or more, on the page
     every administrator opens first, so each process keeps the answer for ADMIN_COUNTS_SECONDS
-    (10 s; 0 in tests); account changes made here drop it at once, a roster import within that time."""
-    seconds = float(current_app.config.get("ADMIN_COUNTS_SECONDS", 0 if current_app.testing else 10))
-    key = db.engine.url.render_as_string()
-    now = time.monotonic()
-    kept = _ROLE_COUNTS.get(key)
-    if kept is not None and now - kept[0] < seconds:
-        return kept[1]
-    counts = dict(db.session.execute(
-        select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)).all())
-    _ROLE_COUNTS[key] = (now, counts)
-    return counts
-
-
-def _accounts_changed() -> None:
-    _ROLE_COUNTS.clear()
+    (10 s; 0 in tests); account changes drop it at once, a roster import shows within that time."""
+    return _ROLE_COUNTS.get((), lambda: dict(db.session.execute(
+        select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)).all()))
 
 
 def search_users(q: str | None = None, role: str | None = None, active: bool | None = None):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
-import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import (
     and_,
     delete,
@@ -40,6 +38,7 @@ from portal.jobs.models import (
     SavedPosting,
     StudentLicence,
 )
+from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.notifications import kind, notify
 from portal.sanitize import clean_html
@@ -323,25 +322,11 @@ def is_open(posting: JobPosting, today: date | None = None) -> bool:
     return posting.status == "published" and (posting.deadline is None or posting.deadline >= today)
 
 
-_KEPT: dict[tuple, tuple[float, object]] = {}  # (what, database URL, …) → (valid until, value)
-_KEPT_LOCK = threading.Lock()
-
-
-def _kept(key: tuple, setting: str, build):
-    """build()'s value, kept per process and database for current_app.config[setting] seconds (60 by
-    default, 0 in tests unless set: tests change the data under the same database URL)."""
-    seconds = current_app.config.get(setting, 0 if current_app.testing else 60)
-    if seconds <= 0:
-        return build()
-    key = (*key, db.engine.url.render_as_string())
-    now = time.monotonic()
-    entry = _KEPT.get(key)
-    if entry is not None and entry[0] > now:
-        return entry[1]
-    value = build()
-    with _KEPT_LOCK:
-        _KEPT[key] = (now + seconds, value)
-    return value
+# JOBS_MAJORS_SECONDS: a saved or imported posting's majors drop the list at once; a student's new
+# major (a roster import) shows within the time. JOBS_QUALITY_SECONDS: only time renews the figures
+# (students' feedback arrives with nearly every jobs page they open).
+_MAJORS = Kept("JOBS_MAJORS_SECONDS", 60, lambda: (PostingMajor,))
+_QUALITY = Kept("JOBS_QUALITY_SECONDS", 60, tuple)
 
 
 def known_majors() -> list[str]:
@@ -356,13 +341,11 @@ def known_majors() -> list[str]:
         names.update(db.session.scalars(select(PostingMajor.major).distinct()))
         return sorted(names)
 
-    return _kept(("majors",), "JOBS_MAJORS_SECONDS", build)
+    return _MAJORS.get((), build)
 
 
 def forget_known_majors() -> None:
-    with _KEPT_LOCK:
-        for key in [k for k in _KEPT if k[0] == "majors"]:
-            del _KEPT[key]
+    _MAJORS.drop()
 
 
 # --- saved postings -----------------------------------------------------------------------------
@@ -712,7 +695,7 @@ def match_quality(*, by: str = "major") -> dict:
     Both are read from the whole feedback table (several milliseconds at 20,000 students), so the
     figures are kept for JOBS_QUALITY_SECONDS (60 s): what students did in the last minute may not
     show yet."""
-    return _kept(("quality", by), "JOBS_QUALITY_SECONDS", lambda: _match_quality(by))
+    return _QUALITY.get((by,), lambda: _match_quality(by))
 
 
 def _match_quality(by: str) -> dict:

@@ -1,12 +1,10 @@
 """Caseloads as lists: a mentor's students with their needs and contacts, and the office's assignment list."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
@@ -14,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from portal import settings
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.students import services
 from portal.students.models import (
@@ -436,7 +435,7 @@ def active_mentors() -> list:
     ))
 
 
-_MENTOR_LOADS: dict[str, tuple[float, dict[int, int]]] = {}
+_MENTOR_LOADS = Kept("CASELOAD_LOADS_SECONDS", 10, lambda: (MentorAssignment,))
 
 
 def mentor_loads() -> dict[int, int]:
@@ -444,25 +443,14 @@ def mentor_loads() -> dict[int, int]:
 
     Counting 21,000 assignments took a millisecond or two, as long as the rest of the page's queries
     together, so each process keeps the answer for CASELOAD_LOADS_SECONDS (10 s; 0 in tests), as the
-    administrators' home keeps its account counts; assignments made through students.services drop it
-    at once (services._forget_assignments)."""
-    seconds = float(current_app.config.get("CASELOAD_LOADS_SECONDS", 0 if current_app.testing else 10))
-    key = db.engine.url.render_as_string()
-    now = time.monotonic()
-    kept = _MENTOR_LOADS.get(key)
-    if kept is not None and now - kept[0] < seconds:
-        return kept[1]
-    loads = dict(db.session.execute(
-        # count(*), not count(id): answered from the mentor index alone, a third faster over 20,000 rows
-        select(MentorAssignment.mentor_id, func.count()).group_by(MentorAssignment.mentor_id)
-    ).all())
-    if seconds > 0:
-        _MENTOR_LOADS[key] = (now, loads)
-    return loads
+    administrators' home keeps its account counts; assignments made in this process drop it at once."""
+    # count(*), not count(id): answered from the mentor index alone, a third faster over 20,000 rows
+    return _MENTOR_LOADS.get((), lambda: dict(db.session.execute(
+        select(MentorAssignment.mentor_id, func.count()).group_by(MentorAssignment.mentor_id)).all()))
 
 
 def forget_mentor_loads() -> None:
-    _MENTOR_LOADS.clear()
+    _MENTOR_LOADS.drop()
 
 
 def class_names(college: str | None = None) -> list[str]:

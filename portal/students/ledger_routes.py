@@ -26,27 +26,27 @@ from portal.students.routes import attach_error
 from portal.students.services import StudentError
 
 
-def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, dict, bool]:
+def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, bool]:
     form = LedgerFilterForm(request.args)
     options = ledger.filter_choices()
     form.college.choices = choices([("", _l("All colleges"))] + [(c, c) for c in options["colleges"]])
     form.major.choices = choices([("", _l("All majors"))] + [(m, m) for m in options["majors"]])
     valid = form.validate()
     if not valid:
-        return form, ledger.LedgerFilters(), options, False
+        return form, ledger.LedgerFilters(), False
     filters = ledger.LedgerFilters(
         category=form.category.data or None, status=form.status.data or None, source=form.source.data or None,
         college=form.college.data or None, major=form.major.data or None, cohort=form.cohort.data,
         graduation_year=form.graduation_year.data, q=form.q.data or None, sort=form.sort.data or "student_no",
     )
-    return form, filters, options, True
+    return form, filters, True
 
 
 @bp.route("/ledger")
 @login_required
 def ledger_page():
     policy.require("ledger.view")
-    form, filters, options, valid = _filters()
+    form, filters, valid = _filters()
     page = ledger.ledger_page(current_user, filters, page=request.args.get("page", 1, type=int) or 1)
     counts = ledger.category_counts(current_user, filters)
     rows = ledger.ledger_rows_html(
@@ -54,7 +54,7 @@ def ledger_page():
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
     response = render(
         "students/ledger.html", "students/_ledger_results.html", status=200 if valid else 400,
-        form=form, page=page, rows=rows, counts=counts, options=options, export_args=export_args,
+        form=form, page=page, rows=rows, counts=counts, export_args=export_args,
         may_configure=policy.may(current_user, "ledger.configure"),
     )
     # recorded once the page is rendered: committing earlier would expire the rows it shows
@@ -67,7 +67,7 @@ def ledger_page():
 @login_required
 def ledger_export():
     policy.require("ledger.export")
-    form, filters, options, valid = _filters()
+    form, filters, valid = _filters()
     if not valid:
         abort(400)
     data, count = ledger.export_ledger(current_user, filters)

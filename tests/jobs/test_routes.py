@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.clock import local_today
 from portal.extensions import db
+from portal import kept
 from portal.jobs.models import Application, JobPosting, MatchFeedback, Recommendation, Referral, SavedPosting, StudentLicence
 from portal.notifications.models import Notification
 from portal.students.models import Intervention
@@ -70,7 +71,7 @@ def test_major_filter_keeps_its_list_and_learns_new_majors(app, client_as, make_
     app.config["JOBS_MAJORS_SECONDS"] = 60
     services.forget_known_majors()
     clock = [1000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(kept.time, "monotonic", lambda: clock[0])
     client = client_as("student")
     make_posting(title="一", majors="临床医学")
     assert '<option value="临床医学">' in client.get("/jobs/", headers=EN).get_data(as_text=True)
@@ -417,11 +418,9 @@ def test_match_quality_page_and_weights(app, client_as, users, make_posting, rec
 
 
 def test_match_quality_figures_are_kept_for_a_minute(app, client_as, make_posting, recommend, monkeypatch):
-    from portal.jobs import services
-
     app.config["JOBS_QUALITY_SECONDS"] = 60
     clock = [5000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(kept.time, "monotonic", lambda: clock[0])
     posting_id = make_posting()
     recommend()
     student = client_as("student")
@@ -439,7 +438,7 @@ def test_match_quality_figures_are_kept_for_a_minute(app, client_as, make_postin
     clock[0] += 61
     after = table()
     assert after != before and "<td>1</td>" in after
-    services._KEPT.clear()
+    kept.drop_all()
 
 
 # --- command line ----------------------------------------------------------------------------------
