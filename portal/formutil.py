@@ -1,6 +1,8 @@
 """Helpers shared by every feature's forms."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from wtforms.fields.choices import SelectChoice
 
 
@@ -37,3 +39,10 @@ def install_translation_cache() -> None:
     import flask_wtf.i18n
 
     flask_wtf.i18n._get_translations = _cached_wtforms_translations
+
+
+def fixed(pairs) -> Callable[[], tuple[SelectChoice, ...]]:
+    """`choices=` for a select whose options never change (their labels may be lazy translations):
+    one tuple, made once, whose options portal.widgets writes once per language."""
+    kept = tuple(choices(pairs))
+    return lambda: kept

@@ -31,7 +31,6 @@ from portal.plans.forms import (
     ReviewForm,
     answers_form_class,
     answers_from_form,
-    choice_list_html,
     form_data_from_answers,
     inventory_form_class,
 )
@@ -45,6 +44,7 @@ from portal.plans.models import (
 from portal.plans.paging import kept_total, paginate_rows
 from portal.students.models import Student
 from portal.students.services import student_of_user
+from portal.widgets import choice_list_html
 
 
 @bp.context_processor

@@ -436,6 +436,8 @@ def active_mentors() -> list:
 
 
 _MENTOR_LOADS = Kept("CASELOAD_LOADS_SECONDS", 10, lambda: (MentorAssignment,))
+# the mentor lists of the assignment pages (caseload_routes._mentor_choices), per language
+MENTOR_CHOICES = Kept("FILTER_LISTS_SECONDS", 10, lambda: (User, MentorAssignment))
 
 
 def mentor_loads() -> dict[int, int]:

@@ -53,24 +53,27 @@ def caseload_page():
 
 # --- the office: assigning students to mentors ----------------------------------------------------
 
-def _mentor_pairs(mentors, loads=None) -> list[tuple[str, str]]:
-    loads = caseload.mentor_loads() if loads is None else loads
-    # translated once, filled in 200 times: gettext per mentor would cost more than the page's queries
-    pattern = _("%(name)s (%(username)s, %(n)d students)")
-    return [(str(m.id), pattern % {"name": m.display_name, "username": m.username, "n": loads.get(m.id, 0)})
-            for m in mentors]
+_MENTOR_BLANKS = {"any": _l("Any mentor"), "choose": _l("Choose a mentor")}
 
 
-def _mentor_choices(mentors, blank=None, loads=None, pairs=None):
-    pairs = _mentor_pairs(mentors, loads) if pairs is None else pairs
-    return choices(([("", blank)] if blank is not None else []) + pairs)
+def _mentor_choices(blank: str | None = None) -> tuple:
+    """Every active mentor with the size of their caseload, after a blank "any"/"choose" option:
+    kept as the filter lists are (portal.kept), so the 200 options are written once per language."""
+    def build() -> tuple:
+        loads = caseload.mentor_loads()
+        # translated once, filled in 200 times: gettext per mentor would cost more than the page's queries
+        pattern = _("%(name)s (%(username)s, %(n)d students)")
+        pairs = [(str(m.id), pattern % {"name": m.display_name, "username": m.username, "n": loads.get(m.id, 0)})
+                 for m in caseload.active_mentors()]
+        return tuple(choices(([("", _MENTOR_BLANKS[blank])] if blank else []) + pairs))
+
+    return caseload.MENTOR_CHOICES.get((str(get_locale()), blank), build)
 
 
 def _assignment_filters(source) -> tuple[AssignmentFilterForm, caseload.AssignmentFilters, bool]:
     form = AssignmentFilterForm(source)
     options = ledger.filter_choices()
-    form.college.choices = choices([("", _l("All colleges"))] + [(c, c) for c in options["colleges"]])
-    form.major.choices = choices([("", _l("All majors"))] + [(m, m) for m in options["majors"]])
+    form.college.choices, form.major.choices = options["colleges"], options["majors"]
     form.mentor_filter.choices = choices([("", _l("Any mentor"))])
     valid = form.validate()
     mentor_id = None
@@ -91,13 +94,11 @@ def _assignment_filters(source) -> tuple[AssignmentFilterForm, caseload.Assignme
 
 def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
     form, filters, valid = _assignment_filters(request.args)
-    mentors = caseload.active_mentors()
-    pairs = _mentor_pairs(mentors)  # the same 200 options in both mentor lists
-    form.mentor_filter.choices = _mentor_choices(mentors, blank=_l("Any mentor"), pairs=pairs)
+    form.mentor_filter.choices = _mentor_choices("any")
     page = paginate_rows(caseload.assignment_query(filters))
     if bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
-    bulk_form.mentor.choices = _mentor_choices(mentors, blank=_l("Choose a mentor"), pairs=pairs)
+    bulk_form.mentor.choices = _mentor_choices("choose")
     if settings_form is None:
         settings_form = CaseloadSettingsForm(formdata=None, no_contact_days=caseload.no_contact_days())
     return render(
@@ -124,8 +125,7 @@ def caseloads_assign():
     """Assign the ticked students, or every student the filters select, to one mentor."""
     policy.require("caseload.assign")
     form = BulkAssignForm()
-    mentors = caseload.active_mentors()
-    form.mentor.choices = _mentor_choices(mentors, blank=_l("Choose a mentor"))
+    form.mentor.choices = _mentor_choices("choose")
     if not form.validate_on_submit():
         flash(_("Please check the form.") + " " + " ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return _caseloads_page(bulk_form=form, status=400)
@@ -183,7 +183,7 @@ def assign_one(student_id: int):
     student = get_student_or_404(student_id)
     policy.require("caseload.assign")
     form = AssignForm()
-    form.mentor.choices = _mentor_choices(caseload.active_mentors())
+    form.mentor.choices = _mentor_choices()
     if not form.validate_on_submit():
         flash(_("Choose a mentor and how they support the student."), "error")
         from portal.students.routes import _profile_page

@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.formutil import choices
+from portal.formutil import choices, fixed
 from portal.i18n import lazy_gettext as _l
 from portal.students import labels
 from portal.students.models import HardshipCategory
@@ -57,16 +57,16 @@ class ContactForm(FlaskForm):
 
 
 class IntentionsForm(FlaskForm):
-    regions = MultiCheckboxField(_l("Where would you like to work?"), choices=lambda: choices((p, p) for p in labels.PROVINCES))
-    hospital_levels = MultiCheckboxField(_l("Which kinds of hospital or unit?"), choices=lambda: choices(_pairs(labels.HOSPITAL_LEVELS)))
-    post_types = MultiCheckboxField(_l("Which kinds of post?"), choices=lambda: choices(_pairs(labels.POST_TYPES)))
+    regions = MultiCheckboxField(_l("Where would you like to work?"), choices=fixed((p, p) for p in labels.PROVINCES))
+    hospital_levels = MultiCheckboxField(_l("Which kinds of hospital or unit?"), choices=fixed(_pairs(labels.HOSPITAL_LEVELS)))
+    post_types = MultiCheckboxField(_l("Which kinds of post?"), choices=fixed(_pairs(labels.POST_TYPES)))
     grassroots_openness = SelectField(
         _l("Would you work at the grassroots (township, village, community)?"),
-        choices=lambda: choices(_pairs(labels.GRASSROOTS, blank=_l("Not decided yet"))), validators=[Optional()],
+        choices=fixed(_pairs(labels.GRASSROOTS, blank=_l("Not decided yet"))), validators=[Optional()],
     )
     further_study = SelectField(
         _l("Are you planning further study?"),
-        choices=lambda: choices(_pairs(labels.FURTHER_STUDY, blank=_l("Not decided yet"))), validators=[Optional()],
+        choices=fixed(_pairs(labels.FURTHER_STUDY, blank=_l("Not decided yet"))), validators=[Optional()],
     )
     standardized_training = BooleanField(_l("I plan to apply for standardised residency training (规培)"))
     note = TextAreaField(_l("Anything else about your job search"), validators=[Optional(), Length(max=1000)])
@@ -89,20 +89,20 @@ class SupportRequestForm(FlaskForm):
 
 class RecordForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
-    gender = SelectField(_l("Gender"), choices=lambda: choices(_pairs(labels.GENDERS, blank=_l("Not recorded"))), validators=[Optional()])
+    gender = SelectField(_l("Gender"), choices=fixed(_pairs(labels.GENDERS, blank=_l("Not recorded"))), validators=[Optional()])
     college = StringField(_l("College"), validators=[DataRequired(), Length(max=100)])
     major = StringField(_l("Major"), validators=[DataRequired(), Length(max=100)])
-    degree_level = SelectField(_l("Degree"), choices=lambda: choices(_pairs(labels.DEGREES)), validators=[DataRequired()])
+    degree_level = SelectField(_l("Degree"), choices=fixed(_pairs(labels.DEGREES)), validators=[DataRequired()])
     cohort = IntegerField(_l("Year of entry"), validators=[Optional(), NumberRange(1990, 2100)])
     graduation_year = IntegerField(_l("Graduation year"), validators=[InputRequired(), NumberRange(1990, 2100)])
     class_name = StringField(_l("Class"), validators=[Optional(), Length(max=100)])
     home_province = SelectField(
-        _l("Home province"), choices=lambda: choices([("", _l("Not recorded"))] + [(p, p) for p in labels.PROVINCES]),
+        _l("Home province"), choices=fixed([("", _l("Not recorded"))] + [(p, p) for p in labels.PROVINCES]),
         validators=[Optional()],
     )
-    origin = SelectField(_l("Urban or rural origin"), choices=lambda: choices(_pairs(labels.ORIGINS, blank=_l("Not recorded"))), validators=[Optional()])
-    academic_standing = SelectField(_l("Academic standing"), choices=lambda: choices(_pairs(labels.STANDINGS)), validators=[DataRequired()])
-    priority = SelectField(_l("Support priority"), choices=lambda: choices(_pairs(labels.PRIORITIES)), validators=[DataRequired()])
+    origin = SelectField(_l("Urban or rural origin"), choices=fixed(_pairs(labels.ORIGINS, blank=_l("Not recorded"))), validators=[Optional()])
+    academic_standing = SelectField(_l("Academic standing"), choices=fixed(_pairs(labels.STANDINGS)), validators=[DataRequired()])
+    priority = SelectField(_l("Support priority"), choices=fixed(_pairs(labels.PRIORITIES)), validators=[DataRequired()])
     national_id = StringField(
         _l("National ID number"),
         description=_l("Leave empty to keep the number on record. Only a masked form is ever shown."),
@@ -112,18 +112,14 @@ class RecordForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-def category_choices(blank=None):
-    return choices(_pairs(labels.CATEGORIES, blank=blank))
-
-
 def level_choices():
     return choices(_pairs(labels.LEVELS, blank=_l("No level")))
 
 
 class ClaimForm(FlaskForm):
-    category = SelectField(_l("Category"), choices=lambda: category_choices(_l("Choose a category")), validators=[DataRequired()])
+    category = SelectField(_l("Category"), choices=fixed(_pairs(labels.CATEGORIES, blank=_l("Choose a category"))), validators=[DataRequired()])
     level = SelectField(_l("Level (family financial hardship only)"), choices=level_choices, validators=[Optional()])
-    source = SelectField(_l("Source"), choices=lambda: choices(_pairs(labels.SOURCES)), validators=[DataRequired()])
+    source = SelectField(_l("Source"), choices=fixed(_pairs(labels.SOURCES)), validators=[DataRequired()])
     evidence_notes = TextAreaField(_l("Evidence notes"), validators=[Optional(), Length(max=20000)])
     submit = SubmitField(_l("Add to the ledger"))
 
@@ -137,7 +133,7 @@ class ClaimEvidenceForm(FlaskForm):
 class VerifyForm(FlaskForm):
     checked = MultiCheckboxField(_l("Checks made"), choices=[], validate_choice=False)
     decision = SelectField(
-        _l("Decision"), choices=lambda: choices(_pairs(labels.DECISIONS, blank=_l("Choose a decision"))), validators=[DataRequired()]
+        _l("Decision"), choices=fixed(_pairs(labels.DECISIONS, blank=_l("Choose a decision"))), validators=[DataRequired()]
     )
     level = SelectField(_l("Level (family financial hardship only)"), choices=level_choices, validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
@@ -147,8 +143,8 @@ class VerifyForm(FlaskForm):
 # --- interventions ------------------------------------------------------------------------
 
 class InterventionForm(FlaskForm):
-    type = SelectField(_l("Kind of support"), choices=lambda: choices(_pairs(labels.INTERVENTION_TYPES)), validators=[DataRequired()])
-    channel = SelectField(_l("How"), choices=lambda: choices(_pairs(labels.CHANNELS)), validators=[DataRequired()])
+    type = SelectField(_l("Kind of support"), choices=fixed(_pairs(labels.INTERVENTION_TYPES)), validators=[DataRequired()])
+    channel = SelectField(_l("How"), choices=fixed(_pairs(labels.CHANNELS)), validators=[DataRequired()])
     occurred_on = DateField(_l("Date"), validators=[InputRequired()])
     occurred_time = TimeField(_l("Time"), validators=[Optional()])
     duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(1, 1440)])
@@ -159,7 +155,7 @@ class InterventionForm(FlaskForm):
     follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
     visibility = SelectField(
         _l("Who may read the notes"),
-        choices=lambda: choices(
+        choices=fixed(
             [("", _l("The usual: only me for psychological counseling, the student's mentors otherwise"))]
             + _pairs(labels.VISIBILITIES)
         ),
@@ -195,7 +191,7 @@ class BulkAssignForm(FlaskForm):
     kind = SelectField(_l("As"), choices=kind_choices, validators=[DataRequired()])
     target = SelectField(
         _l("Students"),
-        choices=lambda: choices([("selected", _l("The students ticked below")), ("filtered", _l("Every student matching the filters"))]),
+        choices=fixed([("selected", _l("The students ticked below")), ("filtered", _l("Every student matching the filters"))]),
         validators=[DataRequired()],
     )
     # ticked rows of the list; the list's filters come along as hidden inputs for "every student matching"
@@ -217,16 +213,16 @@ class LedgerFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    category = SelectField(_l("Category"), choices=lambda: category_choices(_l("All categories")), validators=[Optional()])
-    status = SelectField(_l("Verification"), choices=lambda: choices(_pairs(labels.STATUSES, blank=_l("Any state"))), validators=[Optional()])
-    source = SelectField(_l("Source"), choices=lambda: choices(_pairs(labels.SOURCES, blank=_l("Any source"))), validators=[Optional()])
+    category = SelectField(_l("Category"), choices=fixed(_pairs(labels.CATEGORIES, blank=_l("All categories"))), validators=[Optional()])
+    status = SelectField(_l("Verification"), choices=fixed(_pairs(labels.STATUSES, blank=_l("Any state"))), validators=[Optional()])
+    source = SelectField(_l("Source"), choices=fixed(_pairs(labels.SOURCES, blank=_l("Any source"))), validators=[Optional()])
     college = SelectField(_l("College"), choices=[], validators=[Optional()], validate_choice=False)
     major = SelectField(_l("Major"), choices=[], validators=[Optional()], validate_choice=False)
     cohort = IntegerField(_l("Year of entry"), validators=[Optional(), NumberRange(1990, 2100)])
     graduation_year = IntegerField(_l("Graduation year"), validators=[Optional(), NumberRange(1990, 2100)])
     sort = SelectField(
         _l("Sort by"),
-        choices=lambda: choices([("student_no", _l("Student number")), ("name", _l("Full name")), ("category", _l("Category")),
+        choices=fixed([("student_no", _l("Student number")), ("name", _l("Full name")), ("category", _l("Category")),
                                  ("recent", _l("Most recently changed"))]),
         validators=[Optional()],
     )
@@ -239,21 +235,21 @@ class CaseloadFilterForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     category = SelectField(
         _l("Category"),
-        choices=lambda: choices([("", _l("All students")), ("none", _l("No category"))] + _pairs(labels.CATEGORY_SHORT)),
+        choices=fixed([("", _l("All students")), ("none", _l("No category"))] + _pairs(labels.CATEGORY_SHORT)),
         validators=[Optional()],
     )
-    status = SelectField(_l("Verification"), choices=lambda: choices(_pairs(labels.STATUSES, blank=_l("Any state"))), validators=[Optional()])
-    priority = SelectField(_l("Priority"), choices=lambda: choices(_pairs(labels.PRIORITIES, blank=_l("Any priority"))), validators=[Optional()])
-    kind = SelectField(_l("My role"), choices=lambda: choices(_pairs(labels.ASSIGNMENT_KINDS, blank=_l("Any role"))), validators=[Optional()])
+    status = SelectField(_l("Verification"), choices=fixed(_pairs(labels.STATUSES, blank=_l("Any state"))), validators=[Optional()])
+    priority = SelectField(_l("Priority"), choices=fixed(_pairs(labels.PRIORITIES, blank=_l("Any priority"))), validators=[Optional()])
+    kind = SelectField(_l("My role"), choices=fixed(_pairs(labels.ASSIGNMENT_KINDS, blank=_l("Any role"))), validators=[Optional()])
     attention = SelectField(
         _l("Needs attention"),
-        choices=lambda: choices([("", _l("Everyone")), ("no_contact", _l("No recent contact")),
+        choices=fixed([("", _l("Everyone")), ("no_contact", _l("No recent contact")),
                                  ("follow_up", _l("Open follow-ups"))]),
         validators=[Optional()],
     )
     sort = SelectField(
         _l("Sort by"),
-        choices=lambda: choices([("priority", _l("Priority")), ("last_contact", _l("Longest without contact")),
+        choices=fixed([("priority", _l("Priority")), ("last_contact", _l("Longest without contact")),
                                  ("name", _l("Full name")), ("student_no", _l("Student number")), ("class", _l("Class"))]),
         validators=[Optional()],
     )
@@ -268,7 +264,7 @@ class AssignmentFilterForm(FlaskForm):
     major = SelectField(_l("Major"), choices=[], validators=[Optional()], validate_choice=False)
     class_name = StringField(_l("Class"), validators=[Optional(), Length(max=100)])
     graduation_year = IntegerField(_l("Graduation year"), validators=[Optional(), NumberRange(1990, 2100)])
-    degree_level = SelectField(_l("Degree"), choices=lambda: choices(_pairs(labels.DEGREES, blank=_l("Any degree"))), validators=[Optional()])
+    degree_level = SelectField(_l("Degree"), choices=fixed(_pairs(labels.DEGREES, blank=_l("Any degree"))), validators=[Optional()])
     mentor_filter = SelectField(_l("Mentor"), choices=[], validators=[Optional()], validate_choice=False)
     unassigned = BooleanField(_l("Only students without a primary mentor"))
     in_ledger = BooleanField(_l("Only students in the ledger"))

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.formutil import choices
+from portal.formutil import fixed
 from portal.i18n import lazy_gettext as _l
 from portal.students.models import HardshipCategory
 from portal.students.signals import CATEGORY_LABELS
@@ -22,7 +22,7 @@ class UploadForm(FlaskForm):
 
 
 class ListUploadForm(UploadForm):
-    category = SelectField(_l("Category the list certifies"), choices=lambda: choices(category_pairs()),
+    category = SelectField(_l("Category the list certifies"), choices=fixed(category_pairs()),
                            validators=[DataRequired()])
     list_name = StringField(_l("Name of the list"), validators=[Optional(), Length(max=200)],
                             description=_l("For example 2026年城乡低保名单. The file name is used if you leave it empty."))
@@ -34,7 +34,7 @@ class DismissForm(FlaskForm):
 
 
 class SignalClaimForm(FlaskForm):
-    category = SelectField(_l("Category"), choices=lambda: choices(category_pairs()),
+    category = SelectField(_l("Category"), choices=fixed(category_pairs()),
                            default=HardshipCategory.FINANCIAL_HARDSHIP.value, validators=[Optional()])
     submit = SubmitField(_l("Open a claim for verification"))
 
@@ -55,5 +55,5 @@ class FollowUpFilterForm(FlaskForm):
 
     status = SelectField(_l("Show"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()],
-                           choices=lambda: choices([("", _l("All categories"))] + category_pairs()))
+                           choices=fixed([("", _l("All categories"))] + category_pairs()))
     college = SelectField(_l("College"), validators=[Optional()])

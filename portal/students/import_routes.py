@@ -31,7 +31,7 @@ from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.pagination import paginate_rows
-from portal.students import bp, follow_up_rows, imports, signals
+from portal.students import bp, follow_up_rows, imports, ledger, signals
 from portal.students.import_forms import (
     DismissForm,
     FollowUpFilterForm,
@@ -289,7 +289,7 @@ def signal_thresholds():
 @dataclass(frozen=True)
 class FollowUpList:
     endpoint: str
-    statuses: list
+    statuses: tuple  # the status filter's choices
     default_status: str
     with_category: bool  # the flags can also be filtered by category
     page_template: str
@@ -301,14 +301,14 @@ class FollowUpList:
 
 
 FLAGS = FollowUpList(
-    endpoint="students.list_matches", statuses=[("open", _l("Open flags")), ("resolved", _l("Dealt with"))],
+    endpoint="students.list_matches", statuses=tuple(choices([("open", _l("Open flags")), ("resolved", _l("Dealt with"))])),
     default_status="open", with_category=True, page_template="students/imports/list_matches.html",
     results_template="students/imports/_list_matches.html", row_template="students/imports/_match_row.html",
     row_name="match", audit_action="signals.list_matches_viewed", target_type="ListMatch",
 )
 SIGNALS = FollowUpList(
     endpoint="students.spending_signals",
-    statuses=[(SignalStatus.OPEN.value, _l("Open signals")), (SignalStatus.DISMISSED.value, _l("Dismissed"))],
+    statuses=tuple(choices([(SignalStatus.OPEN.value, _l("Open signals")), (SignalStatus.DISMISSED.value, _l("Dismissed"))])),
     default_status=SignalStatus.OPEN.value, with_category=False,
     page_template="students/imports/spending_signals.html", results_template="students/imports/_signals.html",
     row_template="students/imports/_signal_row.html", row_name="signal", audit_action="signals.spending_viewed",
@@ -318,8 +318,8 @@ SIGNALS = FollowUpList(
 
 def _filter_form(statuses) -> FollowUpFilterForm:
     form = FollowUpFilterForm(request.args)
-    form.status.choices = choices(statuses)
-    form.college.choices = choices([("", _l("All colleges"))] + [(c, c) for c in signals.colleges()])
+    form.status.choices = statuses
+    form.college.choices = ledger.filter_choices()["colleges"]
     if not form.validate():
         abort(400)
     return form

@@ -14,9 +14,12 @@ from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.formutil import choices
+from portal.i18n import lazy_gettext as _l
 from portal.kept import Kept
 from portal.students.models import AssignmentKind, HardshipClaim, MentorAssignment, Student
 from portal.students.services import caseload_student_ids
@@ -374,8 +377,8 @@ def _college_major_pairs() -> Select:
 _COLLEGE_MAJORS = _college_major_pairs()
 
 
-def filter_choices() -> dict[str, tuple]:
-    """Colleges and majors present in the roster, for the filter lists.
+def filter_choices() -> dict[str, tuple[SelectChoice, ...]]:
+    """The colleges and the majors present in the roster, as the filter lists' choices ("all" first).
 
     A query hopping along an index from one value to the next (SELECT DISTINCT would read the whole
     roster's index on every page view; this reads one entry per value), kept for FILTER_LISTS_SECONDS
@@ -384,11 +387,13 @@ def filter_choices() -> dict[str, tuple]:
     return _FILTER_LISTS.get(("ledger",), _filter_choices)
 
 
-def _filter_choices() -> dict[str, tuple]:
+def _filter_choices() -> dict[str, tuple[SelectChoice, ...]]:
     pairs = db.session.execute(_COLLEGE_MAJORS).all()
+    colleges = sorted({college for college, _ in pairs if college})
+    majors = sorted({major for _, major in pairs if major})
     return {
-        "colleges": tuple(sorted({college for college, _ in pairs if college})),
-        "majors": tuple(sorted({major for _, major in pairs if major})),
+        "colleges": tuple(choices([("", _l("All colleges"))] + [(c, c) for c in colleges])),
+        "majors": tuple(choices([("", _l("All majors"))] + [(m, m) for m in majors])),
     }
 
 

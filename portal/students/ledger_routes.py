@@ -15,10 +15,8 @@ from flask_login import current_user, login_required
 
 from portal import audit, policy
 from portal.extensions import db
-from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
-from portal.i18n import lazy_gettext as _l
 from portal.students import bp, labels, ledger, services
 from portal.students.forms import ChecklistItemForm, EmptyForm, LedgerFilterForm
 from portal.students.models import ChecklistItem
@@ -29,8 +27,7 @@ from portal.students.services import StudentError
 def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, bool]:
     form = LedgerFilterForm(request.args)
     options = ledger.filter_choices()
-    form.college.choices = choices([("", _l("All colleges"))] + [(c, c) for c in options["colleges"]])
-    form.major.choices = choices([("", _l("All majors"))] + [(m, m) for m in options["majors"]])
+    form.college.choices, form.major.choices = options["colleges"], options["majors"]
     valid = form.validate()
     if not valid:
         return form, ledger.LedgerFilters(), False

@@ -44,7 +44,7 @@ from portal.students.models import (
     Verification,
 )
 from portal.students.services import StudentError
-from portal.students.widgets import check_items_html, select_html
+from portal.widgets import check_items_html, select_html
 
 
 @bp.context_processor

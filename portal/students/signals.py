@@ -345,15 +345,6 @@ def open_list_match_count(viewer) -> int:
     return db.session.scalar(list_match_count_stmt(viewer)) or 0
 
 
-@cache
-def _colleges_stmt():
-    return _distinct_values(Student.college)
-
-
-def colleges() -> list[str]:
-    return list(db.session.scalars(_colleges_stmt()))
-
-
 def resolution_label(match: ListMatch) -> str:
     if match.resolution == CLAIM_RESOLUTION:
         return _("Claim opened for verification")

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditLog
 from portal.extensions import db
 from portal.plans import services
-from portal.plans.models import Question, Questionnaire, QuestionnaireResponse, QuestionnaireRound, PlanRule
+from portal.plans.models import (
+    PlanRule,
+    Question,
+    Questionnaire,
+    QuestionnaireResponse,
+    QuestionnaireRound,
+)
 from portal.students.models import Intervention, Student
 from tests.plans.helpers import COMPLETE_ANSWERS, as_form, open_round
 
@@ -298,7 +304,8 @@ def test_choice_lists_are_written_as_wtforms_writes_them(app):
     # a reader (and the browser tests) must not see the difference
     from werkzeug.datastructures import MultiDict
 
-    from portal.plans.forms import answers_form_class, choice_list_html
+    from portal.plans.forms import answers_form_class
+    from portal.widgets import choice_list_html
 
     with app.test_request_context():
         questionnaire, _ = services.ensure_default_questionnaire()

@@ -1,10 +1,11 @@
 """select_html draws exactly what WTForms draws for a select, only cheaper."""
 from __future__ import annotations
 
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from portal.students.forms import AssignForm, ClaimForm
-from portal.students.widgets import select_html
+from portal.widgets import select_html
 
 
 def test_select_html_matches_wtforms_character_for_character(app):
@@ -25,7 +26,7 @@ def test_select_html_matches_wtforms_character_for_character(app):
 
 def test_check_items_html_draws_the_checks_macro_boxes(app):
     from portal.students.forms import IntentionsForm
-    from portal.students.widgets import check_items_html
+    from portal.widgets import check_items_html
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
         form = IntentionsForm(formdata=None, regions=["贵州", "云南"], hospital_levels=[])
@@ -37,3 +38,26 @@ def test_check_items_html_draws_the_checks_macro_boxes(app):
         for field in (form.regions, form.hospital_levels, form.post_types):
             assert check_items_html(field) == rendered.render(f=field)
         assert 'value="贵州" checked>' in check_items_html(form.regions)
+
+
+def test_kept_choices_are_written_once_per_language_and_select_per_request(app):
+    from portal.formutil import choices
+    from portal.i18n import lazy_gettext as _l
+    from portal.students.forms import LedgerFilterForm
+    from portal.widgets import _WRITTEN, options_html
+
+    kept = tuple(choices([("", _l("All colleges")), ("临床医学院", "临床医学院"), ("药学院", "药学院")]))
+    drawn = {}
+    for lang, picked in (("en", None), ("zh", "药学院"), ("en", "临床医学院"), ("zh", None)):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            form = LedgerFilterForm(formdata=MultiDict({"college": picked} if picked else {}))
+            form.college.choices = kept
+            form.validate()
+            assert select_html(form.college) == form.college()
+            assert form.college() == Markup(f'<select id="college" name="college">{options_html(form.college)}</select>')
+            drawn[(lang, picked)] = str(options_html(form.college))
+    assert drawn[("en", None)].startswith('<option value="">All colleges</option>')
+    assert drawn[("zh", None)].startswith('<option value="">全部学院</option>')
+    assert '<option selected value="药学院">' in drawn[("zh", "药学院")] and "selected" not in drawn[("zh", None)]
+    assert '<option selected value="临床医学院">' in drawn[("en", "临床医学院")]
+    assert sum(1 for entry in _WRITTEN.values() if entry[0] is kept) == 2  # once per language
