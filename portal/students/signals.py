@@ -15,6 +15,7 @@ from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.students import archive
 from portal.students.models import (
@@ -23,6 +24,7 @@ from portal.students.models import (
     HardshipCategory,
     HardshipClaim,
     ListMatch,
+    MentorAssignment,
     SignalStatus,
     SpendingRecord,
     SpendingSignal,
@@ -147,9 +149,14 @@ def _distinct_values(column, *, descending: bool = False, limit=None):
 _REFERENCE_MONTHS = _distinct_values(SpendingRecord.month, descending=True, limit=bindparam("count"))
 
 
+_MONTHS_KEPT = Kept("FILTER_LISTS_SECONDS", 10, lambda: (SpendingRecord,))
+
+
 def reference_months(count: int) -> list[str]:
-    """The latest `count` months for which any campus-card data was imported, oldest first."""
-    return sorted(db.session.scalars(_REFERENCE_MONTHS, {"count": count}).all())
+    """The latest `count` months for which any campus-card data was imported, oldest first (kept for
+    FILTER_LISTS_SECONDS; an import in this process shows at once)."""
+    return list(_MONTHS_KEPT.get((count,), lambda: tuple(sorted(db.session.scalars(_REFERENCE_MONTHS,
+                                                                                     {"count": count}).all()))))
 
 
 def _has_claim(student_id_column):
@@ -294,8 +301,18 @@ def signal_count_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str |
     return _scoped(stmt, viewer, SpendingSignal.student_id)
 
 
+# The tabs' badges: how many open flags and signals the viewer has (kept as the ledger's counts are)
+_OPEN_COUNTS = Kept("LEDGER_COUNTS_SECONDS", 10,
+                    lambda: (SpendingSignal, ListMatch, HardshipClaim, MentorAssignment, Student))
+
+
+def _viewer_key(viewer) -> tuple:
+    return (viewer.role, None if viewer.role == Role.ADMIN else viewer.id)
+
+
 def open_signal_count(viewer) -> int:
-    return db.session.scalar(signal_count_stmt(viewer)) or 0
+    return _OPEN_COUNTS.get(("signals", *_viewer_key(viewer)),
+                            lambda: db.session.scalar(signal_count_stmt(viewer)) or 0)
 
 
 def _settled_claim(match_category, match_student):
@@ -342,7 +359,8 @@ def list_match_count_stmt(viewer, *, status: str = "open", category: str | None 
 
 
 def open_list_match_count(viewer) -> int:
-    return db.session.scalar(list_match_count_stmt(viewer)) or 0
+    return _OPEN_COUNTS.get(("flags", *_viewer_key(viewer)),
+                            lambda: db.session.scalar(list_match_count_stmt(viewer)) or 0)
 
 
 def resolution_label(match: ListMatch) -> str:
