@@ -4,13 +4,15 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from flask_sqlalchemy.pagination import SelectPagination
 from markupsafe import Markup, escape
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, bindparam, func, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
@@ -87,20 +89,20 @@ def scope(stmt: Select, viewer) -> Select:
 
 
 def _needs_student(filters: LedgerFilters) -> bool:
-    return bool(filters.college or filters.major or filters.cohort or filters.graduation_year or filters.q)
+    return any(v is not None for v in (filters.college, filters.major, filters.cohort, filters.graduation_year, filters.q))
 
 
 def _student_filters(stmt: Select, filters: LedgerFilters) -> Select:
-    if filters.college:
+    if filters.college is not None:
         stmt = stmt.where(Student.college == filters.college)
-    if filters.major:
+    if filters.major is not None:
         stmt = stmt.where(Student.major == filters.major)
-    if filters.cohort:
+    if filters.cohort is not None:
         stmt = stmt.where(Student.cohort == filters.cohort)
-    if filters.graduation_year:
+    if filters.graduation_year is not None:
         stmt = stmt.where(Student.graduation_year == filters.graduation_year)
-    if filters.q:
-        needle = filters.q.strip()
+    if filters.q is not None:
+        needle = filters.q.strip() if isinstance(filters.q, str) else filters.q
         stmt = stmt.where(or_(Student.student_no.startswith(needle), User.display_name.contains(needle)))
     return stmt
 
@@ -130,18 +132,18 @@ _LISTED_CLAIMS = (
 def ledger_query(viewer, filters: LedgerFilters) -> Select:
     """One row per claim, with its student, the student's mentors and who decided, in fixed queries."""
     stmt = _LISTED_CLAIMS
-    if filters.q or filters.sort == "name":
+    if filters.q is not None or filters.sort == "name":
         stmt = stmt.join(User, User.id == Student.user_id)
     stmt = _claim_filters(_student_filters(scope(stmt, viewer), filters), filters)
     return stmt.order_by(*SORTS.get(filters.sort, SORTS["student_no"]))
 
 
 def _claim_filters(stmt: Select, filters: LedgerFilters) -> Select:
-    if filters.category:
+    if filters.category is not None:
         stmt = stmt.where(HardshipClaim.category == filters.category)
-    if filters.status:
+    if filters.status is not None:
         stmt = stmt.where(HardshipClaim.status == filters.status)
-    if filters.source:
+    if filters.source is not None:
         stmt = stmt.where(HardshipClaim.source == filters.source)
     return stmt
 
@@ -151,7 +153,7 @@ def ledger_count(viewer, filters: LedgerFilters) -> Select:
     stmt = select(func.count()).select_from(HardshipClaim)  # count(*): from an index alone
     if _needs_student(filters):
         stmt = stmt.join(Student, Student.id == HardshipClaim.student_id)
-        if filters.q:
+        if filters.q is not None:
             stmt = stmt.join(User, User.id == Student.user_id)
     return _claim_filters(_student_filters(scope(stmt, viewer), filters), filters)
 
@@ -208,7 +210,7 @@ def page_rows(viewer, filters: LedgerFilters, *, limit: int, offset: int, walk: 
         inner = select(HardshipClaim.id).select_from(_StudentsThenClaims()).where(Student.id == HardshipClaim.student_id)
     else:
         inner = select(HardshipClaim.id).join(Student, Student.id == HardshipClaim.student_id)
-    if filters.q or filters.sort == "name":
+    if filters.q is not None or filters.sort == "name":
         inner = inner.join(User, User.id == Student.user_id)
     inner = _claim_filters(_student_filters(scope(inner, viewer), filters), filters)
     ids = inner.order_by(*order).limit(limit).offset(offset).subquery("page_ids")
@@ -228,20 +230,53 @@ def page_rows(viewer, filters: LedgerFilters, *, limit: int, offset: int, walk: 
     )
 
 
+_FILTERS = ("category", "status", "source", "college", "major", "cohort", "graduation_year", "q")
+
+
+def _shape(viewer, filters: LedgerFilters) -> tuple[tuple, dict]:
+    """Which filters are set (with the viewer's role and the sort): the statements' shape, built
+    once per shape with the values as bound parameters; and those values."""
+    present = tuple(name for name in _FILTERS if getattr(filters, name))
+    values = {f"filter_{name}": getattr(filters, name) for name in present}
+    if "q" in present:
+        values["filter_q"] = filters.q.strip()
+    values["viewer_id"] = viewer.id
+    return (viewer.role, present, filters.sort), values
+
+
+def _bound(shape: tuple) -> tuple[object, LedgerFilters]:
+    role, present, sort = shape
+    viewer = SimpleNamespace(role=role, id=bindparam("viewer_id"))
+    return viewer, LedgerFilters(sort=sort, **{name: bindparam(f"filter_{name}") for name in present})
+
+
+@lru_cache(maxsize=512)
+def _count_statement(shape: tuple) -> Select:
+    viewer, filters = _bound(shape)
+    # the roster's size as well: how many claims match and of how many students decides how the page is found
+    return ledger_count(viewer, filters).add_columns(select(func.max(Student.id)).correlate(None).scalar_subquery())
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: tuple, walk: bool) -> Select:
+    viewer, filters = _bound(shape)
+    return page_rows(viewer, filters, limit=bindparam("page_limit"), offset=bindparam("page_offset"), walk=walk)
+
+
 class _LedgerPagination(SelectPagination):
     """flask_sqlalchemy's page with our two statements: the page's rows (page_rows) and a count
-    that joins only what the filters need (its default wraps the listing query in a subquery)."""
+    that joins only what the filters need (its default wraps the listing query in a subquery).
+    Both are built once per shape of the filters (building them cost as much as running them)."""
 
     def _query_items(self) -> list:
         viewer, filters = self._query_args["viewer"], self._query_args["filters"]
+        shape, values = _shape(viewer, filters)
         # counted first: how many claims match decides how the page is best found
-        self._total, roster = db.session.execute(
-            ledger_count(viewer, filters).add_columns(select(func.max(Student.id)).correlate(None).scalar_subquery())
-        ).one()
+        self._total, roster = db.session.execute(_count_statement(shape), values).one()
         walk = _walk_the_roster(viewer, filters, end=self._query_offset + self.per_page, matching=self._total,
                                 roster=roster or 0)
-        return db.session.execute(page_rows(viewer, filters, limit=self.per_page, offset=self._query_offset,
-                                            walk=walk)).all()
+        return db.session.execute(_page_statement(shape, walk),
+                                  {**values, "page_limit": self.per_page, "page_offset": self._query_offset}).all()
 
     def _query_count(self) -> int:
         return self._total
@@ -337,10 +372,10 @@ def _category_counts(viewer, filters: LedgerFilters) -> dict[str, dict[str, int]
     )
     if _needs_student(filters):
         stmt = stmt.join(Student, Student.id == HardshipClaim.student_id)
-        if filters.q:
+        if filters.q is not None:
             stmt = stmt.join(User, User.id == Student.user_id)
     stmt = _student_filters(scope(stmt, viewer), filters)
-    if filters.source:
+    if filters.source is not None:
         stmt = stmt.where(HardshipClaim.source == filters.source)
     counts: dict[str, dict[str, int]] = {}
     for category, status, n in db.session.execute(stmt):
