@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -46,3 +47,10 @@ def fixed(pairs) -> Callable[[], tuple[SelectChoice, ...]]:
     one tuple, made once, whose options portal.widgets writes once per language."""
     kept = tuple(choices(pairs))
     return lambda: kept
+
+
+def readable(form, field) -> None:
+    """A validator put first: a value the field could not read (2.5 for a whole number) is told only
+    that, not also that it is out of range. Nothing at all is left to InputRequired's message."""
+    if field.process_errors and field.raw_data and str(field.raw_data[0]).strip():
+        raise StopValidation()

@@ -58,6 +58,8 @@ NAV: dict[str, list[NavItem]] = {
         NavItem(_l("Questionnaires"), "plans.admin_home", _l("Intake questionnaire and plan rules.")),
         NavItem(_l("Reports"), "reports.dashboard", _l("Destination rate and analysis reports.")),
         NavItem(_l("Group sessions"), "sessions.manage", _l("Review alumni proposals, see every session and the volunteers.")),
+        NavItem(_l("Counselors and no-shows"), "appointments.admin_hosts",
+                _l("Who may offer psychological counseling, and after how many missed appointments self-booking pauses.")),
     ],
 }
 

@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.appointments.labels import KIND_LABELS, RUBRIC_LABELS
 from portal.appointments.models import RUBRIC
 from portal.appointments.services import DURATIONS, MAX_WEEKS
-from portal.formutil import choices
+from portal.formutil import choices, readable
 from portal.i18n import lazy_gettext as _l
 
 
@@ -145,7 +145,7 @@ class CounselorForm(FlaskForm):
 class NoShowLimitForm(FlaskForm):
     limit = IntegerField(
         _l("Missed appointments before self-booking pauses"),
-        validators=[InputRequired(), NumberRange(min=0, max=20)],
+        validators=[readable, InputRequired(), NumberRange(min=0, max=20)],
         description=_l("0 means booking is never paused. A mentor lifts a pause by excusing a missed appointment."),
     )
     submit = SubmitField(_l("Save"))

@@ -31,6 +31,10 @@ def test_the_office_sets_the_no_show_limit(app, client_as, mentor, student, stud
     for bad in ("-1", "21", "three", ""):
         refused = admin.post("/appointments/admin/no-show-limit", data={"limit": bad}, headers=EN)
         assert refused.status_code == 400, bad
+    fraction = admin.post("/appointments/admin/no-show-limit", data={"limit": "2.5"}, headers=EN).get_data(as_text=True)
+    # a value that is not a whole number is told so, not also that it is out of range
+    assert "Not a valid integer value." in fraction and "between 0 and 20" not in fraction
+    assert fraction.count('id="no-show-limit"') == 1  # drawn once: the page's title holds only its name
     with app.app_context():
         assert settings.get("appointments.no_show_limit") == 3
     assert admin.post("/appointments/admin/no-show-limit", data={"limit": "1"}).status_code == 302

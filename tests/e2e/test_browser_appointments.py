@@ -88,7 +88,7 @@ def test_the_office_sets_the_no_show_limit_and_a_student_who_reached_it_cannot_b
                          ("", "This field is required.")):
         _save_limit(office, bad)
         expect(office).to_have_url(path_is("/appointments/admin/no-show-limit"))
-        expect(section.locator(".error")).to_contain_text(message)
+        expect(section.locator(".error")).to_have_text(message)
         expect(_limit_field(office)).to_have_attribute("aria-invalid", "true")
         expect(office.locator(".flash-success")).to_have_count(0)
     # the same refusal, in the language of an office worker who reads Chinese
