@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from portal.extensions import db
 
@@ -22,8 +22,12 @@ class RowsPagination(Pagination):
     microseconds to build, a row a few."""
 
     def _query_items(self) -> list:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return db.session.execute(stmt).all()
+        params = self._query_args["params"]
+        if params is None:
+            stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+            return db.session.execute(stmt).all()
+        return db.session.execute(self._query_args["select"],
+                                  {**params, "page_limit": self.per_page, "page_offset": self._query_offset}).all()
 
     def _query_count(self) -> int:
         if self._query_args["known_total"] is not None:
@@ -31,13 +35,21 @@ class RowsPagination(Pagination):
         count = self._query_args["count_stmt"]
         if count is None:
             count = select(func.count()).select_from(self._query_args["select"].order_by(None).subquery())
-        return db.session.scalar(count) or 0
+        return db.session.scalar(count, self._query_args["params"]) or 0
+
+
+def paged(stmt: Select) -> Select:
+    """`stmt` cut to a page by bound parameters: a statement built once, for paginate_rows(params=...)."""
+    return stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
 
 def paginate_rows(stmt: Select, *, count: Select | None = None, total: int | None = None,
-                  per_page: int = 50) -> RowsPagination:
+                  per_page: int = 50, params: dict | None = None) -> RowsPagination:
     """The request's page of `stmt`'s rows; the total from `count` (a leaner statement counting the
-    same rows), or `total` when the caller already knows it, or by counting `stmt` itself."""
+    same rows), or `total` when the caller already knows it, or by counting `stmt` itself.
+
+    With `params`, `stmt` and `count` are statements built once (a page view costs less to run them
+    than to build them anew): `stmt` made by paged(), both run with these parameter values."""
     # (Pagination's own `count` argument says whether to count at all)
     return RowsPagination(select=stmt, count_stmt=count, known_total=total, page=_page_number(), per_page=per_page,
-                          max_per_page=200, error_out=False)
+                          max_per_page=200, error_out=False, params=params)

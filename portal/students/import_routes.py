@@ -363,8 +363,8 @@ def _page_number() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
-def _paginate(stmt, count_stmt):
-    return paginate_rows(stmt, count=count_stmt, per_page=PER_PAGE)
+def _paginate(stmt, count_stmt, params: dict):
+    return paginate_rows(stmt, count=count_stmt, per_page=PER_PAGE, params=params)
 
 
 def _follow_up_tabs(kind: FollowUpList, shown: dict, total: int) -> dict:
@@ -383,13 +383,15 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
     college = form.college.data or None
     if kind is FLAGS:
         shown = {"status": status, "category": category, "college": college}
-        page = _paginate(signals.list_matches_stmt(current_user, **shown),
-                         signals.list_match_count_stmt(current_user, **shown))
+        rows, count = signals.list_match_page_statements(current_user.role, status, category is not None,
+                                                         college is not None)
+        page = _paginate(rows, count, signals.list_parameters(current_user, category=category, college=college))
         extra = {}
     else:
         shown = {"status": status, "college": college}
-        page = _paginate(signals.signals_stmt(current_user, **shown, upto=_page_number() * PER_PAGE),
-                         signals.signal_count_stmt(current_user, **shown))
+        rows, count = signals.signal_page_statements(current_user.role, status, college is not None)
+        page = _paginate(rows, count, signals.list_parameters(current_user, college=college,
+                                                              upto=_page_number() * PER_PAGE))
         limits = signals.thresholds()
         extra = {"limits": limits, "months": signals.reference_months(limits.months)}
     shown_filters = f"category={category or ''} " if kind.with_category else ""

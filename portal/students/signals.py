@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
+from types import SimpleNamespace
 
-from sqlalchemy import bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, exists, func, insert, literal, select, update
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
@@ -17,6 +18,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kept import Kept
 from portal.models_base import utcnow
+from portal.pagination import paged
 from portal.students import archive
 from portal.students.models import (
     ClaimSource,
@@ -272,7 +274,7 @@ def _signal_filters(status: str, college: str | None) -> list:
     else:
         filters = [SpendingSignal.active.is_(True), SpendingSignal.status == SignalStatus.OPEN,
                    ~_has_claim(SpendingSignal.student_id)]
-    if college:
+    if college is not None:
         filters.append(_in_college(SpendingSignal.student_id, college))
     return filters
 
@@ -285,7 +287,7 @@ def signals_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str | None
     if status == SignalStatus.DISMISSED:
         stmt = stmt.order_by(SpendingSignal.resolved_at.desc(), SpendingSignal.id.desc())
     else:
-        if upto:
+        if upto is not None:
             # Sorting by average and then student number reads every matching student's row; the first
             # `upto` rows have an average no higher than the upto-th lowest, which the signals alone tell.
             nth = _scoped(select(SpendingSignal.avg_amount).where(*filters), viewer, SpendingSignal.student_id) \
@@ -325,9 +327,9 @@ def _list_match_filters(status: str, category: str | None, college: str | None) 
         filters = [ListMatch.resolved_at.is_not(None)]
     else:
         filters = [ListMatch.resolved_at.is_(None), ~_settled_claim(ListMatch.category, ListMatch.student_id)]
-    if category:
+    if category is not None:
         filters.append(ListMatch.category == category)
-    if college:
+    if college is not None:
         filters.append(_in_college(ListMatch.student_id, college))
     return filters
 
@@ -356,6 +358,37 @@ def list_match_count_stmt(viewer, *, status: str = "open", category: str | None 
     """How many flags list_matches_stmt() lists, counted without reading the students' rows."""
     stmt = select(func.count(ListMatch.id)).where(*_list_match_filters(status, category, college))
     return _scoped(stmt, viewer, ListMatch.student_id)
+
+
+# --- the lists' statements, built once -------------------------------------------------------------
+# Assembling a list's statements (joins, an EXISTS, a scoped subquery) cost as much as running them.
+# Built once per viewer role, status and filters chosen, with the values as bound parameters.
+
+def _bound_viewer(role: str) -> SimpleNamespace:
+    return SimpleNamespace(role=role, id=bindparam("viewer_id"))
+
+
+@lru_cache(maxsize=64)
+def signal_page_statements(role: str, status: str, by_college: bool) -> tuple[Select, Select]:
+    """A page of signals_stmt() (cut by pagination.paged()) and signal_count_stmt(); run them with
+    list_parameters()."""
+    viewer, college = _bound_viewer(role), bindparam("college") if by_college else None
+    return (paged(signals_stmt(viewer, status=status, college=college, upto=bindparam("upto"))),
+            signal_count_stmt(viewer, status=status, college=college))
+
+
+@lru_cache(maxsize=64)
+def list_match_page_statements(role: str, status: str, by_category: bool, by_college: bool) -> tuple[Select, Select]:
+    """A page of list_matches_stmt() and list_match_count_stmt(), as signal_page_statements()."""
+    viewer = _bound_viewer(role)
+    shown = {"status": status, "category": bindparam("category") if by_category else None,
+             "college": bindparam("college") if by_college else None}
+    return paged(list_matches_stmt(viewer, **shown)), list_match_count_stmt(viewer, **shown)
+
+
+def list_parameters(viewer, **values) -> dict:
+    """The values for those statements: the viewer's id and the filters chosen (None ones left out)."""
+    return {"viewer_id": viewer.id, **{name: value for name, value in values.items() if value is not None}}
 
 
 def open_list_match_count(viewer) -> int:
