@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from portal import settings
 from portal.accounts.models import User
+from portal.escaping import esc
 from portal.extensions import db
 from portal.kept import Kept
 from portal.models_base import utcnow
@@ -274,22 +275,22 @@ def _row_html(row: CaseloadRow, words: dict, datetime_filter) -> Markup:
     """One row of students/_caseload_results.html, character for character as its Jinja loop drew it:
     a Jinja row of a dozen cells cost ~50 µs, half the page's own time."""
     s = row.student
-    badge = (f'<br><span class="badge">{escape(row.kind_label)}</span>'
+    badge = (f'<br><span class="badge">{esc(row.kind_label)}</span>'
              if row.kind and row.kind != "primary" else "")
     chips = "".join(
-        f'<span class="chip status-{escape(c.status)}" title="{escape(c.status_label)}">{escape(c.text)}'
-        f'<span class="visually-hidden"> · {escape(c.status_label)}</span></span> '
+        f'<span class="chip status-{esc(c.status)}" title="{esc(c.status_label)}">{esc(c.text)}'
+        f'<span class="visually-hidden"> · {esc(c.status_label)}</span></span> '
         for c in row.claims
     ) or '<span class="muted">—</span>'
-    state = f'<span class="state state-{escape(row.state)}">{escape(row.state_label)}</span>' if row.state else "—"
-    contact = escape(row.last_contact_day) if row.last_contact else words["never"]
+    state = f'<span class="state state-{esc(row.state)}">{esc(row.state_label)}</span>' if row.state else "—"
+    contact = esc(row.last_contact_day) if row.last_contact else words["never"]
     stale = f'<br><span class="badge warn">{words["stale"]}</span>' if row.stale else ""
     if row.open_follow_ups:
         follow_up = (f'{row.open_follow_ups} · <span class="{"overdue" if row.overdue else ""}">'
                      f'{row.next_follow_up.isoformat() if row.next_follow_up else ""}</span>')
     else:
         follow_up = "—"
-    appointment = escape(datetime_filter(row.next_appointment)) if row.next_appointment else "—"
+    appointment = esc(datetime_filter(row.next_appointment)) if row.next_appointment else "—"
     if row.plan:
         plan = words["open"] % {"open": row.plan[0]}
         if row.plan[1]:
@@ -298,18 +299,18 @@ def _row_html(row: CaseloadRow, words: dict, datetime_filter) -> Markup:
         plan = "—"
     return Markup(
         f'\n        <tr class="{"stale" if row.stale else ""}" data-testid="caseload-row">\n'
-        f'          <td><a href="{escape(row.profile_url)}">{escape(s.name)}</a>\n'
-        f'            <br><span class="muted">{escape(s.student_no)} · {escape(s.class_name or s.major)}</span>\n'
+        f'          <td><a href="{esc(row.profile_url)}">{esc(s.name)}</a>\n'
+        f'            <br><span class="muted">{esc(s.student_no)} · {esc(s.class_name or s.major)}</span>\n'
         f'            {badge}</td>\n'
         f'          <td>{chips}</td>\n'
         f'          <td>{state}</td>\n'
-        f'          <td><span class="priority priority-{escape(s.priority)}">{escape(row.priority_label)}</span></td>\n'
+        f'          <td><span class="priority priority-{esc(s.priority)}">{esc(row.priority_label)}</span></td>\n'
         f'          <td>{contact}\n'
         f'            {stale}</td>\n'
         f'          <td>{follow_up}</td>\n'
         f'          <td>{appointment}</td>\n'
         f'          <td>{plan}</td>\n'
-        f'          <td>{escape(row.outcome or "—")}</td>\n'
+        f'          <td>{esc(row.outcome or "—")}</td>\n'
         f'        </tr>\n      '
     )
 
@@ -375,19 +376,19 @@ def assignment_rows_html(students: list, mentors: dict[int, list[ListedMentor]],
     rows = []
     for s in students:
         own = mentors.get(s.id, ())
-        primary = "".join(f"{escape(a.name)}<br>" for a in own if a.kind == "primary") or no_primary
-        others = "".join(f'<span class="muted">{escape(a.name)} ({escape(label(labels.ASSIGNMENT_KINDS, a.kind))})</span><br>'
+        primary = "".join(f"{esc(a.name)}<br>" for a in own if a.kind == "primary") or no_primary
+        others = "".join(f'<span class="muted">{esc(a.name)} ({esc(label(labels.ASSIGNMENT_KINDS, a.kind))})</span><br>'
                          for a in own if a.kind != "primary")
-        sid = escape(s.id)
+        sid = esc(s.id)
         rows.append(Markup(
             f'\n        <tr>\n'
             f'          <td><input type="checkbox" name="student_ids" value="{sid}" form="bulk-assign" id="pick-{sid}"'
             f' aria-labelledby="name-{sid}"></td>\n'
-            f'          <td><a id="name-{sid}" href="{escape(profile_url(s.id))}">{escape(s.name)}</a>'
-            f'<br><span class="muted">{escape(s.student_no)}</span></td>\n'
-            f'          <td>{escape(s.college)}<br><span class="muted">{escape(s.major)} · '
-            f'{escape(label(labels.DEGREES, s.degree_level))} · {escape(s.graduation_year)}</span></td>\n'
-            f'          <td>{escape(s.class_name or "—")}</td>\n'
+            f'          <td><a id="name-{sid}" href="{esc(profile_url(s.id))}">{esc(s.name)}</a>'
+            f'<br><span class="muted">{esc(s.student_no)}</span></td>\n'
+            f'          <td>{esc(s.college)}<br><span class="muted">{esc(s.major)} · '
+            f'{esc(label(labels.DEGREES, s.degree_level))} · {esc(s.graduation_year)}</span></td>\n'
+            f'          <td>{esc(s.class_name or "—")}</td>\n'
             f'          <td>{primary}{others}</td>\n'
             f'        </tr>\n      '
         ))

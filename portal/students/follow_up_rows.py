@@ -7,7 +7,9 @@ import_routes._row_context works out once per response.
 """
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from portal.escaping import esc
 
 from portal.i18n import date_filter
 
@@ -15,17 +17,17 @@ from portal.i18n import date_filter
 def _message(row_message, row_ok) -> str:
     if not row_message:
         return ""
-    return f'<p class="{"ok" if row_ok else "error"}" role="status">{escape(row_message)}</p>'
+    return f'<p class="{"ok" if row_ok else "error"}" role="status">{esc(row_message)}</p>'
 
 
 def flag_row_html(ctx: dict, match, row_message=None, row_ok=None) -> Markup:
-    t, row_id = ctx["t"], escape(match.id)
+    t, row_id = ctx["t"], esc(match.id)
     matched = ctx["matched_by"].get(match.matched_by) or ctx["matched_by_other"] % {"by": match.matched_by}
     if match.resolved_at:
-        actions = (f'\n      <span>{escape(ctx["resolution_label"](match))}</span>'
-                   f'<br><small class="muted">{escape(date_filter(match.resolved_at))}</small>\n    ')
+        actions = (f'\n      <span>{esc(ctx["resolution_label"](match))}</span>'
+                   f'<br><small class="muted">{esc(date_filter(match.resolved_at))}</small>\n    ')
     else:
-        claim, dismiss, csrf = escape(ctx["claim_url"](match.id)), escape(ctx["dismiss_url"](match.id)), ctx["csrf"]
+        claim, dismiss, csrf = esc(ctx["claim_url"](match.id)), esc(ctx["dismiss_url"](match.id)), ctx["csrf"]
         actions = (
             f'\n      <form method="post" action="{claim}"\n'
             f'            hx-post="{claim}" hx-target="#flag-{row_id}" hx-swap="outerHTML">\n'
@@ -42,11 +44,11 @@ def flag_row_html(ctx: dict, match, row_message=None, row_ok=None) -> Markup:
         )
     return Markup(
         f'<tr id="flag-{row_id}" data-testid="flag-row">\n'
-        f'  <td>{escape(match.display_name)}<br><small class="muted">{escape(match.student_no)}</small></td>\n'
-        f'  <td>{escape(match.college)} · {escape(match.major)}<br><small class="muted">{escape(match.class_name or "")}</small></td>\n'
-        f'  <td>{escape(ctx["category_labels"].get(match.category) or match.category)}</td>\n'
-        f'  <td>{escape(match.list_name)}<br><small class="muted">{escape(matched)}</small></td>\n'
-        f'  <td>{escape(date_filter(match.imported_at))}</td>\n'
+        f'  <td>{esc(match.display_name)}<br><small class="muted">{esc(match.student_no)}</small></td>\n'
+        f'  <td>{esc(match.college)} · {esc(match.major)}<br><small class="muted">{esc(match.class_name or "")}</small></td>\n'
+        f'  <td>{esc(ctx["category_labels"].get(match.category) or match.category)}</td>\n'
+        f'  <td>{esc(match.list_name)}<br><small class="muted">{esc(matched)}</small></td>\n'
+        f'  <td>{esc(date_filter(match.imported_at))}</td>\n'
         f'  <td class="actions">\n'
         f'    {_message(row_message, row_ok)}\n'
         f'    {actions}\n'
@@ -56,9 +58,9 @@ def flag_row_html(ctx: dict, match, row_message=None, row_ok=None) -> Markup:
 
 
 def signal_row_html(ctx: dict, signal, row_message=None, row_ok=None) -> Markup:
-    t, row_id = ctx["t"], escape(signal.id)
+    t, row_id = ctx["t"], esc(signal.id)
     if signal.status == "open" and signal.active:
-        claim, dismiss, csrf = escape(ctx["claim_url"](signal.id)), escape(ctx["dismiss_url"](signal.id)), ctx["csrf"]
+        claim, dismiss, csrf = esc(ctx["claim_url"](signal.id)), esc(ctx["dismiss_url"](signal.id)), ctx["csrf"]
         actions = (
             f'\n      <form method="post" action="{claim}"\n'
             f'            hx-post="{claim}" hx-target="#signal-{row_id}" hx-swap="outerHTML">\n'
@@ -76,19 +78,19 @@ def signal_row_html(ctx: dict, signal, row_message=None, row_ok=None) -> Markup:
             f'      </form>\n    '
         )
     elif signal.status == "dismissed":
-        actions = (f'\n      <span>{t["dismissed"] % {"reason": signal.reason or ""}}</span>'
-                   f'<br><small class="muted">{escape(date_filter(signal.resolved_at))}</small>\n    ')
+        actions = (f'\n      <span>{t["dismissed"] % {"reason": esc(signal.reason or "")}}</span>'
+                   f'<br><small class="muted">{esc(date_filter(signal.resolved_at))}</small>\n    ')
     elif signal.status == "claimed":
         actions = f'\n      <span>{t["claimed"]}</span>\n    '
     else:
         actions = ""
-    months = ", ".join(str(escape(m)) for m in (signal.months or []))
+    months = ", ".join(esc(m) for m in (signal.months or []))
     return Markup(
         f'<tr id="signal-{row_id}" data-testid="signal-row">\n'
-        f'  <td>{escape(signal.display_name)}<br><small class="muted">{escape(signal.student_no)}</small></td>\n'
-        f'  <td>{escape(signal.college)} · {escape(signal.major)}<br><small class="muted">{escape(signal.class_name or "")}</small></td>\n'
-        f'  <td>¥{escape(signal.avg_amount)}<br><small class="muted">{t["meals"] % {"num": signal.avg_meals}}</small></td>\n'
-        f'  <td>{months}<br><small class="muted">{t["since"] % {"day": date_filter(signal.detected_at)}}</small></td>\n'
+        f'  <td>{esc(signal.display_name)}<br><small class="muted">{esc(signal.student_no)}</small></td>\n'
+        f'  <td>{esc(signal.college)} · {esc(signal.major)}<br><small class="muted">{esc(signal.class_name or "")}</small></td>\n'
+        f'  <td>¥{esc(signal.avg_amount)}<br><small class="muted">{t["meals"] % {"num": int(signal.avg_meals)}}</small></td>\n'
+        f'  <td>{months}<br><small class="muted">{t["since"] % {"day": esc(date_filter(signal.detected_at))}}</small></td>\n'
         f'  <td class="actions">\n'
         f'    {_message(row_message, row_ok)}\n'
         f'    {actions}\n'

@@ -350,8 +350,9 @@ def _row_context(kind: FollowUpList) -> dict:
         context["dismiss_url"] = IdUrl("students.spending_signal_dismiss", "signal_id")
         context["category_options"] = options_html(SignalClaimForm(formdata=None).category)
         context["t"].update(
-            category=Markup(_("Category")), meals=Markup(_("%(num)d meals")), since=Markup(_("since %(day)s")),
-            dismissed=Markup(_("Dismissed: %(reason)s")), claimed=Markup(_("Claim opened for verification")),
+            category=Markup(_("Category")), claimed=Markup(_("Claim opened for verification")),
+            # filled in per row with str's %, the values escaped by the row (Markup's % costs ~5 µs)
+            meals=_("%(num)d meals"), since=_("since %(day)s"), dismissed=_("Dismissed: %(reason)s"),
         )
     return context
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from flask_sqlalchemy.pagination import SelectPagination
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam, func, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Role, User
+from portal.escaping import esc
 from portal.extensions import db
 from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
@@ -331,18 +332,18 @@ def ledger_rows_html(claims: list[ListedClaim]) -> list[Markup]:
     (the status badge is students/_macros.html's status_badge, written out): a Jinja row cost ~30 µs."""
     rows = []
     for c in claims:
-        state = f'<span class="state state-{escape(c.status)}">{escape(c.status_label)}</span>' if c.status else ""
-        decided = (f'{escape(c.decided_by)}<br><span class="muted">{escape(c.decided_on)}</span>'
+        state = f'<span class="state state-{esc(c.status)}">{esc(c.status_label)}</span>' if c.status else ""
+        decided = (f'{esc(c.decided_by)}<br><span class="muted">{esc(c.decided_on)}</span>'
                    if c.decided_by is not None else "—")
         rows.append(Markup(
             f'\n        <tr>\n'
-            f'          <td><a href="{escape(c.profile_url)}">{escape(c.name)}</a><br><span class="muted">{escape(c.student_no)}</span></td>\n'
-            f'          <td>{escape(c.college)}<br><span class="muted">{escape(c.major)} · {escape(c.graduation_year)}</span></td>\n'
-            f'          <td><a href="{escape(c.claim_url)}">{escape(c.category)}</a></td>\n'
-            f'          <td>{escape(c.source)}</td>\n'
+            f'          <td><a href="{esc(c.profile_url)}">{esc(c.name)}</a><br><span class="muted">{esc(c.student_no)}</span></td>\n'
+            f'          <td>{esc(c.college)}<br><span class="muted">{esc(c.major)} · {esc(c.graduation_year)}</span></td>\n'
+            f'          <td><a href="{esc(c.claim_url)}">{esc(c.category)}</a></td>\n'
+            f'          <td>{esc(c.source)}</td>\n'
             f'          <td>{state}</td>\n'
             f'          <td>{decided}</td>\n'
-            f'          <td>{escape(c.primary_mentor) if c.primary_mentor is not None else "—"}</td>\n'
+            f'          <td>{esc(c.primary_mentor) if c.primary_mentor is not None else "—"}</td>\n'
             f'        </tr>\n      '
         ))
     return rows
