@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
+from types import SimpleNamespace
 
 from markupsafe import Markup
 from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
@@ -15,6 +16,7 @@ from portal.escaping import esc
 from portal.extensions import db
 from portal.kept import Kept
 from portal.models_base import utcnow
+from portal.pagination import paged
 from portal.students import services
 from portal.students.models import (
     AssignmentKind,
@@ -113,10 +115,11 @@ def _assignments_loaded():
 PRIORITY_ORDER = case({"high": 0, "normal": 1, "low": 2}, value=Student.priority, else_=3)
 
 
-def caseload_query(mentor, filters: CaseloadFilters) -> Select:
+def caseload_query(mentor, filters: CaseloadFilters, *, cutoff=None) -> Select:
     """The mentor's students, filtered and sorted, as plain rows: what the list shows of each student,
     and how this mentor supports them (whole ORM objects cost more to build, and to expire at the
-    request's commit, than the queries that fetch them)."""
+    request's commit, than the queries that fetch them). `cutoff`: when contact counts as recent
+    (no_contact_days() ago by default)."""
     last_contact = _last_contact(Student.id)
     stmt = (
         select(Student.id, Student.student_no, Student.class_name, Student.major, Student.priority,
@@ -124,26 +127,28 @@ def caseload_query(mentor, filters: CaseloadFilters) -> Select:
         .join(MentorAssignment, and_(MentorAssignment.student_id == Student.id, MentorAssignment.mentor_id == mentor.id))
         .join(User, User.id == Student.user_id)
     )
-    if filters.q:
-        needle = filters.q.strip()
+    # (a filter's value may be a bound parameter: caseload_statements() builds this once per shape)
+    if filters.q is not None:
+        needle = filters.q.strip() if isinstance(filters.q, str) else filters.q
         stmt = stmt.where(or_(Student.student_no.startswith(needle), User.display_name.contains(needle),
                               Student.class_name.contains(needle)))
-    if filters.kind:
+    if filters.kind is not None:
         stmt = stmt.where(MentorAssignment.kind == filters.kind)
-    if filters.priority:
+    if filters.priority is not None:
         stmt = stmt.where(Student.priority == filters.priority)
-    if filters.category or filters.status:
+    if filters.category is not None or filters.status is not None:
         claim = select(HardshipClaim.id).where(HardshipClaim.student_id == Student.id)
-        if filters.category == "none":
+        if isinstance(filters.category, str) and filters.category == "none":
             stmt = stmt.where(~exists(claim))
         else:
-            if filters.category:
+            if filters.category is not None:
                 claim = claim.where(HardshipClaim.category == filters.category)
-            if filters.status:
+            if filters.status is not None:
                 claim = claim.where(HardshipClaim.status == filters.status)
             stmt = stmt.where(exists(claim))
     if filters.attention == "no_contact":
-        cutoff = utcnow() - timedelta(days=no_contact_days())
+        if cutoff is None:
+            cutoff = utcnow() - timedelta(days=no_contact_days())
         in_support = or_(
             exists(select(HardshipClaim.id).where(HardshipClaim.student_id == Student.id,
                                                   HardshipClaim.status != ClaimStatus.REJECTED)),
@@ -162,6 +167,34 @@ def caseload_query(mentor, filters: CaseloadFilters) -> Select:
         "class": (Student.class_name, Student.student_no),
     }
     return stmt.order_by(*orders.get(filters.sort, orders["priority"]))
+
+
+_BOUND = ("q", "kind", "priority", "category", "status")
+
+
+@lru_cache(maxsize=256)
+def _caseload_statements(shape: tuple) -> tuple[Select, Select]:
+    present, category_none, attention, sort = shape
+    values = {name: bindparam(name) for name in present}
+    if category_none:
+        values["category"] = "none"
+    stmt = caseload_query(SimpleNamespace(id=bindparam("mentor_id")),
+                          CaseloadFilters(**values, attention=attention, sort=sort), cutoff=bindparam("cutoff"))
+    return paged(stmt), select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def caseload_statements(mentor, filters: CaseloadFilters) -> tuple[Select, Select, dict]:
+    """caseload_query() cut to a page (pagination.paged) and its count, built once per shape of the
+    filters (building them cost more than running them), with the values to run them with."""
+    present = tuple(name for name in _BOUND if getattr(filters, name) and not (name == "category"
+                                                                              and filters.category == "none"))
+    values = {name: getattr(filters, name) for name in present}
+    if "q" in values:
+        values["q"] = values["q"].strip()
+    values["mentor_id"] = mentor.id
+    values["cutoff"] = utcnow() - timedelta(days=no_contact_days())
+    rows, count = _caseload_statements((present, filters.category == "none", filters.attention, filters.sort))
+    return rows, count, values
 
 
 @dataclass

@@ -40,7 +40,8 @@ def caseload_page():
             priority=form.priority.data or None, kind=form.kind.data or None, attention=form.attention.data or None,
             sort=form.sort.data or "priority",
         )
-    page = paginate_rows(caseload.caseload_query(current_user, filters))
+    rows_stmt, count_stmt, values = caseload.caseload_statements(current_user, filters)
+    page = paginate_rows(rows_stmt, count=count_stmt, params=values)
     days = caseload.no_contact_days()
     rows = caseload.caseload_rows(current_user, page.items, no_contact=days, labeller=labels.Labeller(str(get_locale())))
     response = render(
