@@ -112,6 +112,17 @@ def pair_options_html(pairs, selected) -> Markup:
     return Markup("".join(_tag(value, label, value == selected) for value, label in pairs))
 
 
+def unselected_options_html(pairs) -> str:
+    """<option> tags for (value, label) pairs with none selected: written once, then with_selected()."""
+    return "".join(_tag(value, label, False) for value, label in pairs)
+
+
+def with_selected(options: str, value) -> Markup:
+    """unselected_options_html()'s tags as pair_options_html(pairs, value) writes them."""
+    plain = f'<option value="{escape(value or "")}">'
+    return Markup(options.replace(plain, f'<option selected value="{escape(value or "")}">', 1))
+
+
 def check_items_html(field) -> Markup:
     """The <li> checkboxes of students/_macros.html's checks() for a field, in one Python loop (a Jinja
     loop costs ~10 µs a box; the regions alone are 31)."""

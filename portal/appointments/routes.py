@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
@@ -58,11 +59,12 @@ from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
+from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.pagination import paginate
 from portal.students.models import Student
 from portal.students.services import student_of_user
-from portal.widgets import pair_options_html
+from portal.widgets import unselected_options_html, with_selected
 
 SLOTS_PER_PAGE = 30
 
@@ -133,8 +135,8 @@ def slots():
     policy.require("appointments.browse")
     form = SlotFilterForm(request.args)
     form.kind.choices = kind_choices(list(AppointmentKind), blank=_("All kinds"))
-    hosts = [("", _("All hosts"))] + [(str(host_id), name) for host_id, name in services.hosts_with_open_slots()]
-    # the form checks the one host asked for; the few hundred options are written out once, below
+    hosts, host_options = _host_filter()
+    # the form checks the one host asked for; the few hundred options are written out once (_host_filter)
     form.host.choices = choices([pair for pair in hosts if pair[0] in ("", form.host.data)])
     if not form.validate():
         abort(400)
@@ -147,7 +149,21 @@ def slots():
         student_id = services.student_id_of_user(current_user.id)
         pause = services.booking_pause_of(student_id) if student_id is not None else None
     return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
-                  kind_names=_kind_names(), row_labels=_row_labels(), host_options=pair_options_html(hosts, form.host.data))
+                  kind_names=_kind_names(), row_labels=_row_labels(),
+                  host_options=with_selected(host_options, form.host.data))
+
+
+# the hosts with a bookable slot change as slots are published, booked and pass; kept a few seconds
+_HOSTS = Kept("FILTER_LISTS_SECONDS", 10, lambda: (Slot, User))
+
+
+def _host_filter() -> tuple[tuple[tuple[str, str], ...], str]:
+    """The host filter's (value, name) pairs and their option tags, in the reader's language."""
+    def build():
+        hosts = (("", _("All hosts")),) + tuple((str(host_id), name) for host_id, name in services.hosts_with_open_slots())
+        return hosts, unselected_options_html(hosts)
+
+    return _HOSTS.get((str(get_locale()),), build)
 
 
 class _SlotPage(Pagination):

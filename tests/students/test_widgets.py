@@ -61,3 +61,13 @@ def test_kept_choices_are_written_once_per_language_and_select_per_request(app):
     assert '<option selected value="药学院">' in drawn[("zh", "药学院")] and "selected" not in drawn[("zh", None)]
     assert '<option selected value="临床医学院">' in drawn[("en", "临床医学院")]
     assert sum(1 for entry in _WRITTEN.values() if entry[0] is kept) == 2  # once per language
+
+
+def test_options_written_once_then_selected_match_those_written_each_time():
+    from portal.widgets import pair_options_html, unselected_options_html, with_selected
+
+    pairs = (("", "All hosts"), ("7", 'A "quoted" <name>'), ("8", "乙"), ("18", "丙"))
+    written = unselected_options_html(pairs)
+    assert "selected" not in written
+    for value in (None, "", "7", "8", "18", "99"):
+        assert with_selected(written, value) == pair_options_html(pairs, value)
