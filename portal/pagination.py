@@ -6,6 +6,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, bindparam, func, select
 
 from portal.extensions import db
+from portal.rows import rows, scalar
 
 
 def _page_number() -> int:
@@ -24,10 +25,8 @@ class RowsPagination(Pagination):
     def _query_items(self) -> list:
         params = self._query_args["params"]
         if params is None:
-            stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-            return db.session.execute(stmt).all()
-        return db.session.execute(self._query_args["select"],
-                                  {**params, "page_limit": self.per_page, "page_offset": self._query_offset}).all()
+            return rows(self._query_args["select"].limit(self.per_page).offset(self._query_offset))
+        return rows(self._query_args["select"], {**params, "page_limit": self.per_page, "page_offset": self._query_offset})
 
     def _query_count(self) -> int:
         if self._query_args["known_total"] is not None:
@@ -35,7 +34,7 @@ class RowsPagination(Pagination):
         count = self._query_args["count_stmt"]
         if count is None:
             count = select(func.count()).select_from(self._query_args["select"].order_by(None).subquery())
-        return db.session.scalar(count, self._query_args["params"]) or 0
+        return scalar(count, self._query_args["params"]) or 0
 
 
 def paged(stmt: Select) -> Select:

@@ -46,6 +46,7 @@ from portal.appointments.models import (
     SlotStatus,
 )
 from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import ngettext
@@ -1031,7 +1032,7 @@ def next_appointments(student_ids, *, now: datetime | None = None) -> dict[int, 
     ids = list(student_ids)
     if not ids:
         return {}
-    return dict(db.session.execute(_next_appointments_stmt(), {"ids": ids, "now": now or utcnow()}).all())
+    return dict(plain_rows(_next_appointments_stmt(), {"ids": ids, "now": now or utcnow()}))
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.models import User
 from portal.clock import local_today
 from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
@@ -233,8 +234,7 @@ def outcome_status(student_ids: Iterable[int]) -> dict[int, str]:
     status = {student_id: "unknown" for student_id in ids}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        rows = db.session.execute(_current_categories_stmt(), {"ids": chunk})
-        for student_id, category in rows:
+        for student_id, category in plain_rows(_current_categories_stmt(), {"ids": chunk}):
             status[student_id] = classify(category, placed)
     return status
 

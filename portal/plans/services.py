@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import notifications, settings
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
@@ -827,8 +828,8 @@ def plan_progress(student_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     ids = list(student_ids)
     if not ids:
         return {}
-    rows = db.session.execute(_plan_progress_stmt(), {"ids": ids, "on": today()}).all()
-    return {student_id: (int(open_count), int(overdue)) for student_id, open_count, overdue in rows}
+    found = plain_rows(_plan_progress_stmt(), {"ids": ids, "on": today()})
+    return {student_id: (int(open_count), int(overdue)) for student_id, open_count, overdue in found}
 
 
 @cache

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.pagination import paged
+from portal.rows import rows as plain_rows
 from portal.students import services
 from portal.students.models import (
     AssignmentKind,
@@ -242,9 +243,9 @@ def caseload_rows(mentor, students: list, *, no_contact: int | None = None, labe
     contacts: dict[int, tuple] = {}
     if ids:
         claims_stmt, contacts_stmt = _page_statements()
-        for student_id, category, level, status in db.session.execute(claims_stmt, {"ids": ids}):
+        for student_id, category, level, status in plain_rows(claims_stmt, {"ids": ids}):
             claims.setdefault(student_id, []).append(CaseloadClaim(category, level, status))
-        for student_id, last, n_open, next_fu in db.session.execute(contacts_stmt, {"ids": ids, "mentor_id": mentor.id}):
+        for student_id, last, n_open, next_fu in plain_rows(contacts_stmt, {"ids": ids, "mentor_id": mentor.id}):
             contacts[student_id] = (last, int(n_open or 0), next_fu)
     appointments = services.next_appointments(ids) if ids else {}
     outcomes = services.outcome_statuses(ids) if ids else {}

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
 from portal.kept import Kept
+from portal.rows import rows
 from portal.students.models import AssignmentKind, HardshipClaim, MentorAssignment, Student
 from portal.students.services import caseload_student_ids
 
@@ -273,11 +274,11 @@ class _LedgerPagination(SelectPagination):
         viewer, filters = self._query_args["viewer"], self._query_args["filters"]
         shape, values = _shape(viewer, filters)
         # counted first: how many claims match decides how the page is best found
-        self._total, roster = db.session.execute(_count_statement(shape), values).one()
+        self._total, roster = rows(_count_statement(shape), values)[0]
         walk = _walk_the_roster(viewer, filters, end=self._query_offset + self.per_page, matching=self._total,
                                 roster=roster or 0)
-        return db.session.execute(_page_statement(shape, walk),
-                                  {**values, "page_limit": self.per_page, "page_offset": self._query_offset}).all()
+        return rows(_page_statement(shape, walk),
+                    {**values, "page_limit": self.per_page, "page_offset": self._query_offset})
 
     def _query_count(self) -> int:
         return self._total
