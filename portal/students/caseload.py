@@ -388,14 +388,17 @@ def mentors_of(student_ids: list[int]) -> dict[int, list[ListedMentor]]:
     """Each listed student's mentors (how they support them, and their name), in one query."""
     found: dict[int, list[ListedMentor]] = {}
     if student_ids:
-        for student_id, kind, name in db.session.execute(
-            select(MentorAssignment.student_id, MentorAssignment.kind, User.display_name)
-            .join(User, User.id == MentorAssignment.mentor_id)
-            .where(MentorAssignment.student_id.in_(student_ids))
-            .order_by(MentorAssignment.student_id, MentorAssignment.mentor_id)
-        ):
+        for student_id, kind, name in plain_rows(_MENTORS_OF, {"ids": list(student_ids)}):
             found.setdefault(student_id, []).append(ListedMentor(kind, name))
     return found
+
+
+_MENTORS_OF = (
+    select(MentorAssignment.student_id, MentorAssignment.kind, User.display_name)
+    .join(User, User.id == MentorAssignment.mentor_id)
+    .where(MentorAssignment.student_id.in_(bindparam("ids", expanding=True)))
+    .order_by(MentorAssignment.student_id, MentorAssignment.mentor_id)
+)
 
 
 def assignment_rows_html(students: list, mentors: dict[int, list[ListedMentor]], labeller) -> list[Markup]:
