@@ -1,7 +1,11 @@
 """Labels the resume templates use, computed once per request rather than per row."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
+
+from markupsafe import Markup
+
+from portal.escaping import esc
 
 from portal.i18n import lazy_gettext as _l
 from portal.resumes import sections as S
@@ -83,6 +87,39 @@ def section_url(name: str, resume_id: int, key: str) -> str:
     return pattern.replace("@section@", key)
 
 
+def entry_html(entry, key: str, *, mode: str, first: bool, last: bool, L: dict, u, csrf: str) -> Markup:
+    """One entry of a list section, and in the editor its controls, as resumes/_section.html drew them:
+    a Jinja entry with its three controls cost ~0.1 ms, and a resume has a few dozen entries."""
+    head = f'<strong class="entry-title">{esc(entry.title)}</strong>'
+    if entry.subtitle:
+        head += f'<span class="entry-sub">{esc(entry.subtitle)}</span>'
+    if entry.when:
+        head += f'<span class="entry-when">{esc(entry.when)}</span>'
+    lines = "".join(f'<p class="entry-line">{esc(line)}</p>' for line in entry.lines)
+    html = f'<div class="entry">\n  <div class="entry-head">{head}</div>{lines}\n</div>'
+    if mode == "edit":
+        edit, move, delete = (esc(u(name, entry.id)) for name in ("item_edit", "item_move", "item_delete"))
+        target, token = f"#section-{esc(key)}", esc(csrf)
+        html += (
+            f'\n<div class="item-controls">\n'
+            f'  <a class="button small" href="{edit}" hx-get="{edit}" hx-target="{target}" hx-swap="outerHTML">{esc(L["edit"])}</a>\n'
+            f'  <form method="post" action="{move}" class="inline" hx-post="{move}" hx-target="{target}" hx-swap="outerHTML">\n'
+            f'    <input type="hidden" name="csrf_token" value="{token}">\n'
+            f'    <button type="submit" name="direction" value="up" class="small" {"disabled" if first else ""} '
+            f'aria-label="{esc(L["move_up"])}">↑</button>\n'
+            f'    <button type="submit" name="direction" value="down" class="small" {"disabled" if last else ""} '
+            f'aria-label="{esc(L["move_down"])}">↓</button>\n'
+            f'  </form>\n'
+            f'  <form method="post" action="{delete}" class="inline" hx-post="{delete}" hx-target="{target}" hx-swap="outerHTML"\n'
+            f'        hx-confirm="{esc(L["remove_confirm"])}">\n'
+            f'    <input type="hidden" name="csrf_token" value="{token}">\n'
+            f'    <button type="submit" class="small danger">{esc(L["remove"])}</button>\n'
+            f'  </form>\n'
+            f'</div>'
+        )
+    return Markup(html)
+
+
 @lru_cache(maxsize=2048)
 def _sanitized_short(text: str):
     return sanitize_html(text)
@@ -105,11 +142,13 @@ def init_blueprint(bp) -> None:
     def _labels():
         from flask_wtf.csrf import generate_csrf
 
+        words, u, csrf = repeated_words(), url_maker(), generate_csrf()
         return {
-            "L": repeated_words(),
-            "u": url_maker(),
+            "L": words,
+            "u": u,
             "su": section_url,
-            "csrf": generate_csrf(),
+            "csrf": csrf,
+            "entry_html": partial(entry_html, L=words, u=u, csrf=csrf),
             "sanitized": sanitized,
             "resume_status_labels": RESUME_STATUS,
             "version_status_labels": VERSION_STATUS,
