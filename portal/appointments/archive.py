@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from portal.appointments.labels import RUBRIC_LABELS, booking_status_label, kind_label
 from portal.appointments.models import RUBRIC, AppointmentKind, Booking, Outcome, Slot
 from portal.appointments.services import link_for
-from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.students import archive
 
@@ -36,7 +36,7 @@ def _bookings_stmt():
 def booking_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     from portal.templating import IdUrl
 
-    rows = db.session.execute(_bookings_stmt(), {"student_id": student.id}).all()
+    rows = plain_rows(_bookings_stmt(), {"student_id": student.id})
     booking_url = IdUrl("appointments.booking", "booking_id") if has_request_context() else None
     entries = []
     for row in rows:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, settings
 from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.jobs import matching, vocab
@@ -825,7 +826,7 @@ def archive_entries(student, viewer, *, for_student: bool) -> list:
     events, referrals = _archive_statements()
     params = {"student_id": student.id}
     application_url = IdUrl("jobs.application", "application_id")
-    for event in db.session.execute(events, params):
+    for event in plain_rows(events, params):
         entries.append(archive.ArchiveEntry(
             at=event.recorded_at,
             kind="job_application",
@@ -837,7 +838,7 @@ def archive_entries(student, viewer, *, for_student: bool) -> list:
             link=application_url(event.application_id),
         ))
     posting_url = IdUrl("jobs.posting", "posting_id")
-    for referral in db.session.execute(referrals, params):
+    for referral in plain_rows(referrals, params):
         entries.append(archive.ArchiveEntry(
             at=referral.created_at,
             kind="job_referral",

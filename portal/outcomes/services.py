@@ -621,7 +621,7 @@ def _archive_entries(student, viewer, *, for_student: bool) -> list[archive.Arch
     destinations, follow_ups, feedback = _archive_statements()
     params = {"student_id": student.id}
     link = _link("outcomes.student_destination", student_id=student.id)
-    for row in db.session.execute(destinations, params):
+    for row in plain_rows(destinations, params):
         detail = " · ".join(x for x in (row.employer, row.province, row.city, row.country) if x)
         entries.append(archive.ArchiveEntry(
             at=row.recorded_at, kind="destination",
@@ -630,13 +630,13 @@ def _archive_entries(student, viewer, *, for_student: bool) -> list[archive.Arch
             link=link,
         ))
     if not for_student:
-        for row in db.session.execute(follow_ups, params):
+        for row in plain_rows(follow_ups, params):
             entries.append(archive.ArchiveEntry(
                 at=row.occurred_at, kind="follow_up",
                 title=_("Follow-up: %(result)s", result=FOLLOW_UP_RESULT_LABELS.get(row.result, row.result)),
                 detail=row.notes or "", audience=archive.MENTORS, author_id=row.author_id,
             ))
-    for row in db.session.execute(feedback, params):
+    for row in plain_rows(feedback, params):
         entries.append(archive.ArchiveEntry(
             at=row.updated_at, kind="feedback",
             title=_("Feedback given: %(rating)d of 5", rating=row.rating),

@@ -7,7 +7,7 @@ from functools import cache
 from flask import url_for
 from sqlalchemy import bindparam, select
 
-from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.plans.models import (
     InterestResult,
@@ -71,7 +71,7 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
     entries: list[archive.ArchiveEntry] = []
     plan_link = url_for("plans.my_plan") if for_student else url_for("plans.student_plan", student_id=student.id)
     stmts, params = _statements(), {"student_id": student.id}
-    execute = db.session.execute
+    execute = plain_rows
 
     for event in execute(stmts["events"], params):
         title = EVENT_TITLES.get(event.kind, lambda d: event.kind)(event.detail or "")
@@ -110,7 +110,7 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
             detail=step.note or "", audience=archive.STUDENT, author_id=step.by_id,
         ))
 
-    loan = execute(stmts["loan"], params).first()
+    loan = next(iter(execute(stmts["loan"], params)), None)
     if loan is not None:
         entries.append(archive.ArchiveEntry(
             at=loan.recorded_at, kind="student_loan", title=_("National student loan recorded"),

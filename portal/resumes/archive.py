@@ -6,7 +6,7 @@ from functools import cache
 from flask import has_request_context
 from sqlalchemy import bindparam, select
 
-from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.resumes.models import Resume, ResumeVersion, VersionStatus
 from portal.students import archive
@@ -35,7 +35,7 @@ def resume_entries(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     """One query: the student's versions with their resume's title and reviewer."""
     from portal.templating import IdUrl
 
-    versions = db.session.execute(_versions_stmt(), {"student_id": student.id})
+    versions = plain_rows(_versions_stmt(), {"student_id": student.id})
     version_url = IdUrl("resumes.version", "version_id") if has_request_context() else None
     entries = []
     for version in versions:

@@ -5,7 +5,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, select
 
-from portal.extensions import db
+from portal.rows import rows as plain_rows
 from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.sessions.forms import KIND_LABELS
@@ -75,6 +75,6 @@ def _registrations_stmt():
 def session_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     """One entry per session the student registered for; one query. The student, their mentors and
     admins may see them (nothing in them is sensitive; the rating comment stays with the host)."""
-    rows = db.session.execute(_registrations_stmt(), {"student_id": student.id}).all()
+    rows = plain_rows(_registrations_stmt(), {"student_id": student.id})
     now = utcnow()
     return [_entry(row, now) for row in rows]

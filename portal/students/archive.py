@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from portal.rows import rows as plain_rows
 from portal.sanitize import sanitize_html
 
 # Audiences of an entry: who may see it in the timeline.
@@ -161,9 +162,8 @@ def _profile_changes_stmt():
 def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     from portal.i18n import gettext as _
 
-    from portal.extensions import db
 
-    rows = db.session.execute(_profile_changes_stmt(), {"student_id": student.id})
+    rows = plain_rows(_profile_changes_stmt(), {"student_id": student.id})
     entries = []
     for row in rows:
         detail = describe_changes(row.changes or {}, for_student=for_student)
@@ -213,10 +213,9 @@ def _checklist_names(stmt) -> dict[str, str]:
     the first time, as the ledger does)."""
     from flask_babel import get_locale
 
-    from portal.extensions import db
     from portal.students.services import checklist_items, checklist_label
 
-    rows = db.session.execute(stmt).all()
+    rows = plain_rows(stmt)
     if not rows:
         return {item.key: checklist_label(item) for item in checklist_items(include_inactive=True)}
     zh = str(get_locale() or "zh").startswith("zh")
@@ -228,7 +227,6 @@ def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     """Staff see every claim and check; the student sees their own requests and what was confirmed."""
     from portal.i18n import gettext as _
 
-    from portal.extensions import db
     from portal.students import labels
     from portal.students.models import ClaimSource
     from portal.templating import IdUrl
@@ -236,10 +234,10 @@ def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
 
     claims_stmt, checks_stmt, checklist_stmt = _ledger_stmts()
     params = {"student_id": student.id}
-    claims = db.session.execute(claims_stmt, params).all()
+    claims = plain_rows(claims_stmt, params)
     checks_of: dict[int, list] = {}
     if claims:
-        for check in db.session.execute(checks_stmt, params):
+        for check in plain_rows(checks_stmt, params):
             checks_of.setdefault(check.claim_id, []).append(check)
     entries = []
     if for_student:
@@ -317,14 +315,13 @@ def _interventions(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     from portal.i18n import gettext as _
     from portal.templating import IdUrl
 
-    from portal.extensions import db
     from portal.students import labels
 
     student_stmt, staff_stmt = _interventions_stmts()
     if for_student:
-        rows = db.session.execute(student_stmt, {"student_id": student.id})
+        rows = plain_rows(student_stmt, {"student_id": student.id})
     else:
-        rows = db.session.execute(staff_stmt, {"student_id": student.id, "viewer_id": viewer.id})
+        rows = plain_rows(staff_stmt, {"student_id": student.id, "viewer_id": viewer.id})
     entries = []
     intervention_url = None if for_student else IdUrl("students.intervention", "intervention_id")
     for row in rows:
