@@ -12,7 +12,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.navigation import links_for
 from portal.policy import may
 from portal.sanitize import sanitize_html
-from portal.widgets import options_html
+from portal.widgets import options_html, select_html
 
 DEGREE_LABELS = {
     "bachelor": _l("Bachelor"),
@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["id_url"] = IdUrl
     app.jinja_env.globals["options_html"] = options_html
+    app.jinja_env.globals["select_html"] = select_html
     app.jinja_env.globals["csrf_input"] = csrf_input
 
     @app.context_processor

@@ -88,8 +88,7 @@ def _error(error: JobsError, fallback: str):
 def postings():
     policy.require("jobs.browse")
     form = PostingFilterForm(request.args)
-    majors = services.known_majors()
-    form.major.choices = [("", _("All majors"))] + [(m, m) for m in majors]
+    form.major.choices = services.major_choices()
     if not form.validate():
         abort(400)
     stmt = services.search_postings(

@@ -345,6 +345,14 @@ def known_majors() -> list[str]:
     return _MAJORS.get((), build)
 
 
+def major_choices() -> tuple:
+    """known_majors() as the filter's choices, "all majors" first: one tuple while the list is kept,
+    so its options are written once per language (portal.widgets)."""
+    from portal.formutil import choices
+
+    return _MAJORS.get(("choices",), lambda: tuple(choices([("", _l("All majors"))] + [(m, m) for m in known_majors()])))
+
+
 def forget_known_majors() -> None:
     _MAJORS.drop()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import g
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import translations
@@ -98,28 +98,8 @@ def job_url(name: str, object_id: int) -> str:
     return maker(object_id)
 
 
-def select_html(field) -> Markup:
-    """A select field written out as WTForms writes it (`<select id name>`, then `<option selected
-    value>`), without its per-option attribute machinery (about 0.1 ms per option): the postings
-    filter holds a hundred options. Anything more than plain options (groups, attributes, required)
-    is left to WTForms."""
-    choices = field.iter_choices()
-    flags = field.flags
-    if field.has_groups() or flags.required or flags.disabled or any(choice.render_kw for choice in choices):
-        return field()
-    options = "".join(
-        f'<option {"selected " if choice.selected else ""}value="{escape(choice.value)}">'
-        f'{escape(choice.label or choice.value)}</option>'
-        for choice in choices
-    )
-    return Markup(f'<select id="{escape(field.id)}" name="{escape(field.name)}">{options}</select>')
-
-
 def init_blueprint(bp) -> None:
     @bp.context_processor
     def _words():
         return {"JW": repeated_words(), "JL": label_tables(), "ju": job_url, "csrf": generate_csrf()}
 
-    @bp.app_template_global("job_select")
-    def _select(field) -> Markup:
-        return select_html(field)

@@ -28,7 +28,7 @@ from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
-from portal.pagination import paginate
+from portal.pagination import paginate, paginate_rows
 from portal.sessions import bp, services
 from portal.sessions.forms import (
     KIND_LABELS,
@@ -431,7 +431,8 @@ def manage():
     form.kind.choices = choices([("", _l("All kinds"))] + [(k.value, KIND_LABELS[k]) for k in SessionKind])
     if not form.validate():
         abort(400)
-    page = paginate(services.all_sessions(status=form.status.data or None, kind=form.kind.data or None), per_page=PER_PAGE)
+    rows, count = services.all_sessions(status=form.status.data or None, kind=form.kind.data or None)
+    page = paginate_rows(rows, count=count, per_page=PER_PAGE)
     figures = services.figures_of([gs.id for gs in page.items])
     return render("sessions/manage.html", "sessions/_manage_rows.html", form=form, page=page, figures=figures,
                   proposals=services.pending_proposals(), now=utcnow(), phase=services.phase,

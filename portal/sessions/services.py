@@ -208,15 +208,23 @@ def hosted_sessions(user: User) -> Select:
     )
 
 
-def all_sessions(*, status: str | None = None, kind: str | None = None) -> Select:
-    stmt = select(GroupSession).options(joinedload(GroupSession.host)).order_by(
-        GroupSession.starts_at.desc(), GroupSession.id.desc()
+def all_sessions(*, status: str | None = None, kind: str | None = None) -> tuple[Select, Select]:
+    """Every session for the office's list, newest first, as plain rows of what the list shows
+    (phase() reads them as it reads sessions), and their count."""
+    g = GroupSession
+    stmt = (
+        select(g.id, g.title, g.kind, g.status, g.starts_at, g.ends_at, g.registration_opens_at,
+               g.registration_closes_at, g.place, g.capacity, g.registered_count, g.waitlisted_count,
+               (g.registered_count >= g.capacity).label("is_full"), User.display_name.label("host_name"))
+        .join(User, User.id == g.host_id)
+        .order_by(g.starts_at.desc(), g.id.desc())
     )
+    count = select(func.count()).select_from(g)
     if status:
-        stmt = stmt.where(GroupSession.status == status)
+        stmt, count = stmt.where(g.status == status), count.where(g.status == status)
     if kind:
-        stmt = stmt.where(GroupSession.kind == kind)
-    return stmt
+        stmt, count = stmt.where(g.kind == kind), count.where(g.kind == kind)
+    return stmt, count
 
 
 def pending_proposals() -> list[GroupSession]:
