@@ -144,10 +144,7 @@ def slots():
     page = _SlotPage(page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=SLOTS_PER_PAGE,
                      max_per_page=200, error_out=False, kind=form.kind.data or None,
                      host_id=int(form.host.data) if form.host.data else None, day=form.day.data)
-    pause = None
-    if current_user.role == Role.STUDENT:
-        student_id = services.student_id_of_user(current_user.id)
-        pause = services.booking_pause_of(student_id) if student_id is not None else None
+    pause = _my_booking_pause()
     return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
                   kind_names=_kind_names(), row_labels=_row_labels(),
                   host_options=with_selected(host_options, form.host.data))
@@ -192,7 +189,15 @@ def slot(slot_id: int):
     slot = get_slot_or_404(slot_id)
     policy.require("slot.view", slot)
     form = BookForm()
-    return render_template("appointments/slot.html", slot=slot, form=form, now=utcnow())
+    return render_template("appointments/slot.html", slot=slot, form=form, now=utcnow(), pause=_my_booking_pause())
+
+
+def _my_booking_pause():
+    """Whether the signed-in student's self-booking is paused (and why), for the booking pages."""
+    if current_user.role != Role.STUDENT:
+        return None
+    student_id = services.student_id_of_user(current_user.id)
+    return services.booking_pause_of(student_id) if student_id is not None else None
 
 
 @bp.post("/slots/<int:slot_id>/book")
@@ -210,7 +215,7 @@ def book(slot_id: int):
         db.session.rollback()
         slot = get_slot_or_404(slot_id)
         return render_template("appointments/slot.html", slot=slot, form=form, now=utcnow(),
-                               error=str(error)), error.status
+                               error=str(error), pause=_my_booking_pause()), error.status
     db.session.commit()
     flash(_("Booked. A confirmation with a calendar file is on its way to your e-mail."), "success")
     return redirect(url_for("appointments.booking", booking_id=booking.id))

@@ -46,9 +46,14 @@ def test_the_office_sets_the_no_show_limit(app, client_as, mentor, student, stud
         services.mark_attendance(db.session.get(Booking, missed), by=db.session.get(User, mentor.id), attended=False)
         db.session.commit()
     slot_id = publish_one(app, mentor)
+    # the slot page says so before the student tries, and offers no booking form
+    page = student_client.get(f"/appointments/slots/{slot_id}", headers=EN).get_data(as_text=True)
+    assert 'data-testid="booking-paused"' in page and 'data-testid="book"' not in page
     assert student_client.post(f"/appointments/slots/{slot_id}/book", headers=EN).status_code == 403
     # 0: never paused
     assert admin.post("/appointments/admin/no-show-limit", data={"limit": "0"}).status_code == 302
+    page = student_client.get(f"/appointments/slots/{slot_id}", headers=EN).get_data(as_text=True)
+    assert 'data-testid="booking-paused"' not in page and 'data-testid="book"' in page
     assert student_client.post(f"/appointments/slots/{slot_id}/book", headers=EN).status_code == 302
 
 
