@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from portal.accounts.models import Role, User
-from portal.extensions import db
+from portal.extensions import db, refresh_statistics
 from portal.models_base import utcnow
 from portal.students.models import Student
 
@@ -176,5 +176,6 @@ def seed(*, n_students: int = 200, seed: int = 2026) -> SeedSummary:
         module.seed(ctx)
         db.session.flush()
     db.session.commit()
+    refresh_statistics()
     summary.counts = {role: len(names) for role, names in summary.accounts.items()}
     return summary
