@@ -1,6 +1,8 @@
 """Paging of list pages: a page of rows in one query, the total in another."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, bindparam, func, select
@@ -35,6 +37,12 @@ class RowsPagination(Pagination):
         if count is None:
             count = select(func.count()).select_from(self._query_args["select"].order_by(None).subquery())
         return scalar(count, self._query_args["params"]) or 0
+
+
+def bound_viewer(role: str) -> SimpleNamespace:
+    """A stand-in for the signed-in user when building a statement once for every user of a role:
+    its id is the bound parameter "viewer_id" (the scoping helpers read .role and .id)."""
+    return SimpleNamespace(role=role, id=bindparam("viewer_id"))
 
 
 def paged(stmt: Select) -> Select:

@@ -4,19 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
-from types import SimpleNamespace
 
 from markupsafe import Markup
 from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from portal import settings
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.escaping import esc
 from portal.extensions import db
 from portal.kept import Kept
 from portal.models_base import utcnow
-from portal.pagination import paged
+from portal.pagination import bound_viewer, paged
 from portal.rows import rows as plain_rows
 from portal.students import services
 from portal.students.models import (
@@ -179,7 +178,7 @@ def _caseload_statements(shape: tuple) -> tuple[Select, Select]:
     values = {name: bindparam(name) for name in present}
     if category_none:
         values["category"] = "none"
-    stmt = caseload_query(SimpleNamespace(id=bindparam("mentor_id")),
+    stmt = caseload_query(bound_viewer(Role.MENTOR),
                           CaseloadFilters(**values, attention=attention, sort=sort), cutoff=bindparam("cutoff"))
     return paged(stmt), select(func.count()).select_from(stmt.order_by(None).subquery())
 
@@ -192,7 +191,7 @@ def caseload_statements(mentor, filters: CaseloadFilters) -> tuple[Select, Selec
     values = {name: getattr(filters, name) for name in present}
     if "q" in values:
         values["q"] = values["q"].strip()
-    values["mentor_id"] = mentor.id
+    values["viewer_id"] = mentor.id
     values["cutoff"] = utcnow() - timedelta(days=no_contact_days())
     rows, count = _caseload_statements((present, filters.category == "none", filters.attention, filters.sort))
     return rows, count, values
@@ -465,8 +464,6 @@ def matching_student_ids(filters: AssignmentFilters) -> list[int]:
 
 def active_mentors() -> list:
     """(id, username, display_name) of every active mentor: plain rows, cheap for 200 mentors."""
-    from portal.accounts.models import Role
-
     return list(db.session.execute(
         select(User.id, User.username, User.display_name)
         .where(User.role == Role.MENTOR, User.active.is_(True)).order_by(User.username)

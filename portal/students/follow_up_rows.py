@@ -20,28 +20,36 @@ def _message(row_message, row_ok) -> str:
     return f'<p class="{"ok" if row_ok else "error"}" role="status">{esc(row_message)}</p>'
 
 
+def _forms(ctx: dict, kind: str, row_id: str, object_id, claim_fields: str = "") -> str:
+    """A row's two forms, "open a claim" (with `claim_fields` before its button) and "dismiss with a
+    reason"; htmx swaps the row, #<kind>-<id>, with the answer."""
+    t, csrf = ctx["t"], ctx["csrf"]
+    claim, dismiss = esc(ctx["claim_url"](object_id)), esc(ctx["dismiss_url"](object_id))
+    return (
+        f'\n      <form method="post" action="{claim}"\n'
+        f'            hx-post="{claim}" hx-target="#{kind}-{row_id}" hx-swap="outerHTML">\n'
+        f'        {csrf}\n'
+        f'{claim_fields}'
+        f'        <button type="submit" class="small primary">{t["open_claim"]}</button>\n'
+        f'      </form>\n'
+        f'      <form method="post" action="{dismiss}" class="dismiss"\n'
+        f'            hx-post="{dismiss}" hx-target="#{kind}-{row_id}" hx-swap="outerHTML">\n'
+        f'        {csrf}\n'
+        f'        <label class="visually-hidden" for="reason-{kind}-{row_id}">{t["reason"]}</label>\n'
+        f'        <input id="reason-{kind}-{row_id}" name="reason" maxlength="180" required placeholder="{t["reason_placeholder"]}">\n'
+        f'        <button type="submit" class="small">{t["dismiss"]}</button>\n'
+        f'      </form>\n    '
+    )
+
+
 def flag_row_html(ctx: dict, match, row_message=None, row_ok=None) -> Markup:
-    t, row_id = ctx["t"], esc(match.id)
+    row_id = esc(match.id)
     matched = ctx["matched_by"].get(match.matched_by) or ctx["matched_by_other"] % {"by": match.matched_by}
     if match.resolved_at:
         actions = (f'\n      <span>{esc(ctx["resolution_label"](match))}</span>'
                    f'<br><small class="muted">{esc(date_filter(match.resolved_at))}</small>\n    ')
     else:
-        claim, dismiss, csrf = esc(ctx["claim_url"](match.id)), esc(ctx["dismiss_url"](match.id)), ctx["csrf"]
-        actions = (
-            f'\n      <form method="post" action="{claim}"\n'
-            f'            hx-post="{claim}" hx-target="#flag-{row_id}" hx-swap="outerHTML">\n'
-            f'        {csrf}\n'
-            f'        <button type="submit" class="small primary">{t["open_claim"]}</button>\n'
-            f'      </form>\n'
-            f'      <form method="post" action="{dismiss}" class="dismiss"\n'
-            f'            hx-post="{dismiss}" hx-target="#flag-{row_id}" hx-swap="outerHTML">\n'
-            f'        {csrf}\n'
-            f'        <label class="visually-hidden" for="reason-flag-{row_id}">{t["reason"]}</label>\n'
-            f'        <input id="reason-flag-{row_id}" name="reason" maxlength="180" required placeholder="{t["reason_placeholder"]}">\n'
-            f'        <button type="submit" class="small">{t["dismiss"]}</button>\n'
-            f'      </form>\n    '
-        )
+        actions = _forms(ctx, "flag", row_id, match.id)
     return Markup(
         f'<tr id="flag-{row_id}" data-testid="flag-row">\n'
         f'  <td>{esc(match.display_name)}<br><small class="muted">{esc(match.student_no)}</small></td>\n'
@@ -60,23 +68,11 @@ def flag_row_html(ctx: dict, match, row_message=None, row_ok=None) -> Markup:
 def signal_row_html(ctx: dict, signal, row_message=None, row_ok=None) -> Markup:
     t, row_id = ctx["t"], esc(signal.id)
     if signal.status == "open" and signal.active:
-        claim, dismiss, csrf = esc(ctx["claim_url"](signal.id)), esc(ctx["dismiss_url"](signal.id)), ctx["csrf"]
-        actions = (
-            f'\n      <form method="post" action="{claim}"\n'
-            f'            hx-post="{claim}" hx-target="#signal-{row_id}" hx-swap="outerHTML">\n'
-            f'        {csrf}\n'
+        category = (
             f'        <label class="visually-hidden" for="category-signal-{row_id}">{t["category"]}</label>\n'
             f'        <select id="category-signal-{row_id}" name="category">{ctx["category_options"]}</select>\n'
-            f'        <button type="submit" class="small primary">{t["open_claim"]}</button>\n'
-            f'      </form>\n'
-            f'      <form method="post" action="{dismiss}" class="dismiss"\n'
-            f'            hx-post="{dismiss}" hx-target="#signal-{row_id}" hx-swap="outerHTML">\n'
-            f'        {csrf}\n'
-            f'        <label class="visually-hidden" for="reason-signal-{row_id}">{t["reason"]}</label>\n'
-            f'        <input id="reason-signal-{row_id}" name="reason" maxlength="180" required placeholder="{t["reason_placeholder"]}">\n'
-            f'        <button type="submit" class="small">{t["dismiss"]}</button>\n'
-            f'      </form>\n    '
         )
+        actions = _forms(ctx, "signal", row_id, signal.id, category)
     elif signal.status == "dismissed":
         actions = (f'\n      <span>{t["dismissed"] % {"reason": esc(signal.reason or "")}}</span>'
                    f'<br><small class="muted">{esc(date_filter(signal.resolved_at))}</small>\n    ')

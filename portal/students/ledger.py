@@ -5,7 +5,6 @@ import io
 import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from openpyxl import Workbook
@@ -24,6 +23,7 @@ from portal.extensions import db
 from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
 from portal.kept import Kept
+from portal.pagination import bound_viewer
 from portal.rows import rows
 from portal.students.models import AssignmentKind, HardshipClaim, MentorAssignment, Student
 from portal.students.services import caseload_student_ids
@@ -248,7 +248,7 @@ def _shape(viewer, filters: LedgerFilters) -> tuple[tuple, dict]:
 
 def _bound(shape: tuple) -> tuple[object, LedgerFilters]:
     role, present, sort = shape
-    viewer = SimpleNamespace(role=role, id=bindparam("viewer_id"))
+    viewer = bound_viewer(role)
     return viewer, LedgerFilters(sort=sort, **{name: bindparam(f"filter_{name}") for name in present})
 
 

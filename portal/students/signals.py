@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
-from types import SimpleNamespace
 
 from sqlalchemy import Select, bindparam, exists, func, insert, literal, select, update
 
@@ -18,7 +17,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.kept import Kept
 from portal.models_base import utcnow
-from portal.pagination import paged
+from portal.pagination import bound_viewer, paged
 from portal.students import archive
 from portal.students.models import (
     ClaimSource,
@@ -364,15 +363,11 @@ def list_match_count_stmt(viewer, *, status: str = "open", category: str | None 
 # Assembling a list's statements (joins, an EXISTS, a scoped subquery) cost as much as running them.
 # Built once per viewer role, status and filters chosen, with the values as bound parameters.
 
-def _bound_viewer(role: str) -> SimpleNamespace:
-    return SimpleNamespace(role=role, id=bindparam("viewer_id"))
-
-
 @lru_cache(maxsize=64)
 def signal_page_statements(role: str, status: str, by_college: bool) -> tuple[Select, Select]:
     """A page of signals_stmt() (cut by pagination.paged()) and signal_count_stmt(); run them with
     list_parameters()."""
-    viewer, college = _bound_viewer(role), bindparam("college") if by_college else None
+    viewer, college = bound_viewer(role), bindparam("college") if by_college else None
     return (paged(signals_stmt(viewer, status=status, college=college, upto=bindparam("upto"))),
             signal_count_stmt(viewer, status=status, college=college))
 
@@ -380,7 +375,7 @@ def signal_page_statements(role: str, status: str, by_college: bool) -> tuple[Se
 @lru_cache(maxsize=64)
 def list_match_page_statements(role: str, status: str, by_category: bool, by_college: bool) -> tuple[Select, Select]:
     """A page of list_matches_stmt() and list_match_count_stmt(), as signal_page_statements()."""
-    viewer = _bound_viewer(role)
+    viewer = bound_viewer(role)
     shown = {"status": status, "category": bindparam("category") if by_category else None,
              "college": bindparam("college") if by_college else None}
     return paged(list_matches_stmt(viewer, **shown)), list_match_count_stmt(viewer, **shown)
