@@ -65,7 +65,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # One Redis for rate limits, the cache and the job queue; without it all three are in-process.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per minute")
@@ -95,6 +97,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     CLI_LOCALE = "en"  # services called outside a request answer in English in tests
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # a test that shares Redis between two apps sets it itself
     LOGIN_LIMIT_PER_IP = "1000 per minute"
 
 

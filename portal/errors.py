@@ -19,6 +19,19 @@ MESSAGES = {
 }
 
 
+class RuleViolation(ValueError):
+    """A rule of the portal was broken. The message is translated and safe to show; `status` is the
+    answer's status code and `field` names the form field it concerns, when there is one.
+
+    A service raises it; a route that shows the message on its own form catches it, and any other
+    reaches the one handler below, which rolls back what the request wrote and shows the message."""
+
+    def __init__(self, message: str, *, status: int = 400, field: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
 def render_error(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     template = "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
@@ -42,6 +55,11 @@ def init_app(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    @app.errorhandler(RuleViolation)
+    def _rule(error: RuleViolation):
+        db.session.rollback()
+        return render_error(error.status, str(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
