@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, url_for
-
 from portal.accounts.models import Role
 from portal.i18n import lazy_gettext as _l
 
@@ -64,33 +62,7 @@ NAV: dict[str, list[NavItem]] = {
 }
 
 
-@dataclass(frozen=True)
-class NavLink:
-    label: str
-    url: str | None
-    endpoint: str | None
-    description: str
-
-
-_LINKS: dict[tuple, list[NavLink]] = {}
-
-
 def nav_for(user) -> list[NavItem]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return NAV.get(user.role, [])
-
-
-def links_for(user, locale: str) -> list[NavLink]:
-    """The role's navigation with labels translated and URLs built once per role, language and root."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    key = (user.role, locale, request.script_root)
-    links = _LINKS.get(key)
-    if links is None:
-        links = [
-            NavLink(str(item.label), url_for(item.endpoint) if item.endpoint else None, item.endpoint, str(item.description))
-            for item in NAV.get(user.role, [])
-        ]
-        _LINKS[key] = links
-    return links

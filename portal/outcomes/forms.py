@@ -25,7 +25,7 @@ from portal.clock import local_today
 from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
 from portal.outcomes import categories as cat
-from portal.outcomes.services import FOLLOW_UP_CHANNELS, FOLLOW_UP_RESULTS
+from portal.outcomes.follow_ups import FOLLOW_UP_CHANNELS, FOLLOW_UP_RESULTS
 
 EMPTY = ("", _l("— choose —"))
 NOT_RECORDED = ("", _l("— not recorded —"))
