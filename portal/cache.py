@@ -33,6 +33,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, object_mapper
 from sqlalchemy.sql.dml import UpdateBase
 
+from portal.extensions import db
+
 T = TypeVar("T")
 
 cache = Cache()
@@ -67,8 +69,6 @@ def _generation_key(table: str) -> str:
 
 
 def _known_tables(tables: Iterable[str]) -> tuple[str, ...]:
-    from portal.extensions import db
-
     names = tuple(sorted(set(tables)))
     unknown = [name for name in names if name not in db.metadata.tables]
     if unknown:
@@ -79,8 +79,6 @@ def _known_tables(tables: Iterable[str]) -> tuple[str, ...]:
 
 def _written_here(tables: tuple[str, ...]) -> bool:
     """True when this request's transaction has written to one of the tables (flushed or not yet)."""
-    from portal.extensions import db
-
     if not has_app_context():
         return False
     session = db.session()

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import request, url_for
+
 from portal.accounts.models import Role
+from portal.cache import cached
 from portal.i18n import lazy_gettext as _l
 
 
@@ -62,7 +65,26 @@ NAV: dict[str, list[NavItem]] = {
 }
 
 
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str | None
+    endpoint: str | None
+    description: str
+
+
 def nav_for(user) -> list[NavItem]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return NAV.get(user.role, [])
+
+
+def links_for(user) -> list[NavLink]:
+    """The role's navigation in the reader's language, with its URLs: the same for everyone of the
+    role, on every page they open, so it is built once and kept (it changes only with the code)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return cached("navigation", lambda: [
+        NavLink(str(item.label), url_for(item.endpoint) if item.endpoint else None, item.endpoint, str(item.description))
+        for item in NAV.get(user.role, [])
+    ], tables=(), per_viewer=False, args=(str(user.role), request.script_root))

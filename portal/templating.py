@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal import i18n
 from portal.i18n import lazy_gettext as _l
-from portal.navigation import nav_for
+from portal.navigation import links_for
 from portal.policy import may
 from portal.sanitize import sanitize_html
 
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale())
         return {
             "viewer": viewer,
-            "nav_items": nav_for(viewer),
+            "nav_links": links_for(viewer),
             "endpoint": request.endpoint,
             "soon_label": _l("coming soon"),
             "languages": app.config["LANGUAGES"],

@@ -23,6 +23,12 @@ from portal.i18n import gettext as _
 from portal.pagination import paginate
 
 
+def _row_labels() -> dict:
+    """The words every user row shows, translated once per page rather than once per row."""
+    return {"active": _("Active"), "deactivated": _("Deactivated"), "deactivate": _("Deactivate"),
+            "reactivate": _("Reactivate")}
+
+
 def get_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -47,7 +53,7 @@ def users():
     active = {"active": True, "inactive": False}.get(form.status.data or "")
     stmt = services.search_users(form.q.data, form.role.data or None, active)
     page = paginate(stmt, per_page=50)
-    return render("accounts/users.html", "accounts/_user_rows.html", form=form, page=page)
+    return render("accounts/users.html", "accounts/_user_rows.html", form=form, page=page, labels=_row_labels())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -131,7 +137,7 @@ def _back(user: User, message: str, *, ok: bool):
         flash(message, "error")
         return _edit_page(user, UserEditForm(obj=user), status=400)
     return fragment_or_redirect("accounts/_user_row.html", url_for("admin.user_edit", user_id=user.id),
-                                message=message, ok=ok, status=200 if ok else 400, user=user)
+                                message=message, ok=ok, status=200 if ok else 400, user=user, labels=_row_labels())
 
 
 @bp.post("/users/<int:user_id>/deactivate")

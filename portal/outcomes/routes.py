@@ -1,8 +1,6 @@
 """Destinations, follow-up calls and the feedback channel: the students' page and the staff's pages."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select

@@ -201,3 +201,11 @@ def test_the_kept_class_count_follows_new_and_moved_students_at_once(app, client
         db.session.commit()
     assert counted() == before
     drop_totals()
+
+
+def test_a_student_account_without_a_record_is_refused(app, login, make_user):
+    """An account the office has not imported a student record for yet: not allowed (403, as every
+    page of one's own record answers), not "not found"."""
+    c = login(app.test_client(), make_user("student"))
+    assert c.get("/outcomes/me").status_code == 403
+    assert c.get("/outcomes/me/destination").status_code == 403
