@@ -292,7 +292,7 @@ def _single_values(resume: Resume, section: str) -> dict:
 
 def _form_error(resume: Resume, section: str, form, error: RuleViolation, *, open_item: int | None = None):
     if error.status in (403, 404, 409) and not error.field:
-        return render_error(error.status, str(error))
+        raise error
     target = form[error.field] if error.field and error.field in form else None
     if target is not None:
         target.errors = [*target.errors, str(error)] if isinstance(target.errors, list) else [str(error)]
