@@ -19,7 +19,7 @@ EXPECTATIONS = {
     "plans.answers": ("GET", "/plans/students/{plans_student_id}/answers", OWN_OR_STAFF),
     # the student marks their own step done; their mentors and admins any goal
     "plans.goal_done": ("POST", "/plans/goals/{goal_student_open_id}/done",
-                        per_role(student=302, mentor=302, alumni=403, admin=302)),
+                        per_role(student=303, mentor=303, alumni=403, admin=303)),
     # mentors' and admins' pages
     "plans.index": ("GET", "/plans/", only(*STAFF)),
     "plans.student_plan": ("GET", "/plans/students/{plans_student_id}", only(*STAFF)),
@@ -32,9 +32,9 @@ EXPECTATIONS = {
     "plans.help_add": ("POST", "/plans/students/{plans_student_id}/help", only(*STAFF, ok=400)),
     "plans.loan_flag": ("POST", "/plans/students/{plans_student_id}/loan", only(*STAFF, ok=302)),
     "plans.goal_edit": ("GET", "/plans/goals/{goal_edit_id}/edit", only(*STAFF)),
-    "plans.goal_accept": ("POST", "/plans/goals/{goal_suggested_id}/accept", only(*STAFF, ok=302)),
-    "plans.goal_drop": ("POST", "/plans/goals/{goal_drop_id}/drop", only(*STAFF, ok=302)),
-    "plans.goal_reopen": ("POST", "/plans/goals/{goal_done_id}/reopen", only(*STAFF, ok=302)),
+    "plans.goal_accept": ("POST", "/plans/goals/{goal_suggested_id}/accept", only(*STAFF, ok=303)),
+    "plans.goal_drop": ("POST", "/plans/goals/{goal_drop_id}/drop", only(*STAFF, ok=303)),
+    "plans.goal_reopen": ("POST", "/plans/goals/{goal_done_id}/reopen", only(*STAFF, ok=303)),
     # the job-seeking subsidy
     "plans.subsidy_index": ("GET", "/plans/subsidy/", only(*STAFF)),
     "plans.subsidy_apply": ("GET", "/plans/subsidy/students/{plans_student_id}/apply", only(*STAFF)),
@@ -71,7 +71,7 @@ def objects(app, users, other):
 
     from portal.accounts.models import User
     from portal.extensions import db
-    from portal.plans import riasec, services, subsidy
+    from portal.plans import questionnaires, riasec, services, subsidy
     from portal.plans.models import InterestResult, PlanGoal, PlanRule, QuestionnaireResponse, QuestionnaireRound, SupportPlan
     from portal.students.models import HardshipClaim, Student
     from tests.sweep import assign_mentor
@@ -83,7 +83,7 @@ def objects(app, users, other):
         db.session.add(HardshipClaim(student_id=student.id, category="orphan", source="government_list",
                                      status="verified"))
         assign_mentor(student.id, mentor.id)
-        questionnaire, _ = services.ensure_default_questionnaire()
+        questionnaire, _ = questionnaires.ensure_default_questionnaire()
         today = services.today()
         round_ = QuestionnaireRound(code="sweep", name_zh="调研", name_en="Survey", questionnaire_id=questionnaire.id,
                                     opens_on=today - timedelta(days=5), closes_on=today + timedelta(days=5))
@@ -105,7 +105,7 @@ def objects(app, users, other):
             db.session.add(goal)
             db.session.flush()
             goals[name] = goal.id
-        draft = services.new_version(questionnaire, actor=admin)
+        draft = questionnaires.new_version(questionnaire, actor=admin)
         application = subsidy.apply(student, actor=admin, province="湖北")
         rule = db.session.scalar(select(PlanRule).order_by(PlanRule.id).limit(1))
         db.session.commit()
