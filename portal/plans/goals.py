@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, exists, func, insert, or_, select, update
+from sqlalchemy import Select, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -233,71 +233,74 @@ def plan_progress(student_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     ids = list(student_ids)
     if not ids:
         return {}
-    is_open_goal = PlanGoal.status == GoalStatus.OPEN
-    found = db.session.execute(
-        select(
-            SupportPlan.student_id,
-            func.count(case((is_open_goal, 1))),
-            func.count(case((is_open_goal & (PlanGoal.due_on < today()), 1))),
-        )
-        .outerjoin(PlanGoal, PlanGoal.plan_id == SupportPlan.id)
+    on = today()
+    progress: dict[int, tuple[int, int]] = {}
+    for student_id, status, due_on in db.session.execute(
+        select(SupportPlan.student_id, PlanGoal.status, PlanGoal.due_on)
+        .outerjoin(PlanGoal, (PlanGoal.plan_id == SupportPlan.id) & (PlanGoal.status == GoalStatus.OPEN))
         .where(SupportPlan.student_id.in_(ids))
-        .group_by(SupportPlan.student_id)
-    )
-    return {student_id: (open_count, overdue) for student_id, open_count, overdue in found}
+    ):
+        open_count, overdue = progress.get(student_id, (0, 0))
+        if status is not None:
+            open_count += 1
+            overdue += due_on is not None and due_on < on
+        progress[student_id] = (open_count, overdue)
+    return progress
 
 
 def goal_counts(plan_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
     """Per plan on a page: (open, overdue, done, suggested) goals, in one query; plans without goals are left out."""
     if not plan_ids:
         return {}
-    is_open_goal = PlanGoal.status == GoalStatus.OPEN
-    found = db.session.execute(
-        select(
-            PlanGoal.plan_id,
-            func.count(case((is_open_goal, 1))),
-            func.count(case((is_open_goal & (PlanGoal.due_on < today()), 1))),
-            func.count(case((PlanGoal.status == GoalStatus.DONE, 1))),
-            func.count(case((PlanGoal.status == GoalStatus.SUGGESTED, 1))),
-        )
-        .where(PlanGoal.plan_id.in_(plan_ids))
-        .group_by(PlanGoal.plan_id)
-    )
-    return {plan_id: (open_count, overdue, done, suggested) for plan_id, open_count, overdue, done, suggested in found}
-
-
-def plan_list(viewer, *, show: str = "", q: str | None = None) -> tuple[Select, Select]:
-    """Students in the ledger with their plans, for the plans list: a mentor's caseload, or everyone for admins.
-
-    show: "" all, "due" review due, "overdue" with overdue goals, "none" without a plan.
-    Returns (rows, count): rows give (id, student_no, major, display_name, plan_id, review_on) — plan_id
-    None without a plan — in student-number order (review date for "due"); count counts them without
-    the joins the rows need.
-    """
     on = today()
-    # Every filter but q is on the student id alone, so the count runs over the ledger's verified
-    # claims and never reads the students table. The rows test the ledger per student (EXISTS): a
-    # page walks the student-number index and stops after 50 rows instead of joining and sorting
-    # the whole ledger first.
-    conditions = []
+    counts: dict[int, list[int]] = {}
+    for plan_id, status, due_on in db.session.execute(
+        select(PlanGoal.plan_id, PlanGoal.status, PlanGoal.due_on).where(PlanGoal.plan_id.in_(plan_ids))
+    ):
+        found = counts.setdefault(plan_id, [0, 0, 0, 0])
+        if status == GoalStatus.OPEN:
+            found[0] += 1
+            found[1] += due_on is not None and due_on < on
+        elif status == GoalStatus.DONE:
+            found[2] += 1
+        elif status == GoalStatus.SUGGESTED:
+            found[3] += 1
+    return {plan_id: tuple(found) for plan_id, found in counts.items()}
+
+
+def _plan_filters(viewer, show: str) -> list:
+    """The list's filters as conditions on a student id column: a mentor's caseload, and `show`
+    ("" all, "due" review due, "overdue" with overdue goals, "none" without a plan)."""
+    on = today()
+    filters = []
     if viewer.role != "admin":
-        conditions.append(lambda column: column.in_(caseload_student_ids(viewer)))
+        filters.append(lambda column: column.in_(caseload_student_ids(viewer)))
     if show == "due":
-        conditions.append(lambda column: column.in_(select(SupportPlan.student_id).where(SupportPlan.review_on <= on)))
+        filters.append(lambda column: column.in_(select(SupportPlan.student_id).where(SupportPlan.review_on <= on)))
     elif show == "overdue":
-        conditions.append(lambda column: column.in_(
+        filters.append(lambda column: column.in_(
             select(SupportPlan.student_id).join(PlanGoal, PlanGoal.plan_id == SupportPlan.id)
             .where(PlanGoal.status == GoalStatus.OPEN, PlanGoal.due_on < on)
         ))
     elif show == "none":
-        conditions.append(lambda column: column.not_in(select(SupportPlan.student_id)))
-    where = [condition(Student.id) for condition in conditions]
+        filters.append(lambda column: column.not_in(select(SupportPlan.student_id)))
+    return filters
+
+
+def _search(q: str):
+    like = f"%{q.strip()}%"
+    return or_(User.display_name.ilike(like), Student.student_no.ilike(like), Student.major.ilike(like))
+
+
+def plan_list(viewer, *, show: str = "", q: str | None = None) -> Select:
+    """Students in the ledger with their plans, for the plans list: a mentor's caseload, or everyone
+    for admins. Rows give (id, student_no, major, display_name, plan_id, review_on) — plan_id None
+    without a plan — in student-number order (review date for "due")."""
+    where = [condition(Student.id) for condition in _plan_filters(viewer, show)]
     if q:
-        like = f"%{q.strip()}%"
-        where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like), Student.major.ilike(like)))
-        count = select(func.count(Student.id)).join(User, User.id == Student.user_id).where(in_ledger(Student.id), *where)
-    else:
-        count = ledger_count(*conditions)
+        where.append(_search(q))
+    # The rows test the ledger per student (EXISTS): a page walks the student-number index and
+    # stops after 50 rows instead of joining and sorting the whole ledger first.
     rows = (
         select(Student.id, Student.student_no, Student.major, User.display_name,
                SupportPlan.id.label("plan_id"), SupportPlan.review_on)
@@ -306,7 +309,20 @@ def plan_list(viewer, *, show: str = "", q: str | None = None) -> tuple[Select, 
         .where(in_ledger_row(Student.id), *where)
     )
     order = (SupportPlan.review_on, Student.student_no) if show == "due" else (Student.student_no,)
-    return rows.order_by(*order), count
+    return rows.order_by(*order)
+
+
+def plan_total(viewer, *, show: str = "", q: str | None = None) -> int:
+    """How many students plan_list() lists."""
+    filters = _plan_filters(viewer, show)
+    if q:
+        return db.session.scalar(
+            select(func.count(Student.id)).join(User, User.id == Student.user_id)
+            .where(in_ledger(Student.id), _search(q), *(condition(Student.id) for condition in filters))
+        )
+    # every filter but q is on the student id alone: counted from the ledger's verified claims,
+    # without reading the students table
+    return db.session.scalar(ledger_count(*filters))
 
 
 # the caseload page shows each student's open and overdue goals

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.errors import RuleViolation
 from portal.extensions import db
@@ -268,10 +268,8 @@ def latest_codes(student_ids: list[int]) -> dict[int, str]:
     """The latest interest code of each student, in one query."""
     if not student_ids:
         return {}
-    newest = (
-        select(InterestResult.student_id, func.max(InterestResult.id).label("id"))
-        .where(InterestResult.student_id.in_(student_ids)).group_by(InterestResult.student_id).subquery()
-    )
+    # in the order taken: each student's last result is the one the dict keeps
     return dict(db.session.execute(
-        select(InterestResult.student_id, InterestResult.code).join(newest, newest.c.id == InterestResult.id)
+        select(InterestResult.student_id, InterestResult.code)
+        .where(InterestResult.student_id.in_(student_ids)).order_by(InterestResult.id)
     ).all())

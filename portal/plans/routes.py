@@ -287,13 +287,13 @@ def index():
     if not form.validate():
         abort(400)
     show, q = form.show.data or "", form.q.data
-    rows, count = goals.plan_list(current_user, show=show, q=q)
-    total = None
-    if not q:
+    if q:
+        total = goals.plan_total(current_user, show=show, q=q)
+    else:
         # counting the ledger reads thousands of claims on every visit: kept until one of them changes
-        total = cached("plans.list_total", lambda: db.session.scalar(count), args=(show, today()),
+        total = cached("plans.list_total", lambda: goals.plan_total(current_user, show=show), args=(show, today()),
                        tables=("hardship_claims", "mentor_assignments", "support_plans", "plan_goals"))
-    page = paginate(rows, count=count, total=total)
+    page = paginate(goals.plan_list(current_user, show=show, q=q), total=total)
     ids = [row.id for row in page.items]
     round_ = questionnaires.current_round()
     progress = goals.goal_counts([row.plan_id for row in page.items if row.plan_id is not None])

@@ -201,15 +201,7 @@ def eligible_row(categories: list[str], student_id_column):
     return or_(*parts) if parts else false()
 
 
-def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None,
-                  categories: list[str] | None = None) -> tuple[Select, Select]:
-    """Graduating students eligible for the subsidy with their application (if any) of that year.
-
-    status: "" all, "none" not applied, or an application status. Mentors see their caseload.
-    Returns (rows, count): rows give (id, student_no, college, major, display_name, application_id, status,
-    amount) — the last three None without an application — in student-number order.
-    """
-    categories = eligible_categories() if categories is None else categories
+def _list_filters(viewer, *, year: int, status: str, q: str | None) -> list:
     where = []
     if viewer.role != "admin":
         where.append(Student.id.in_(caseload_student_ids(viewer)))
@@ -221,22 +213,38 @@ def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None,
     if q:
         like = f"%{q.strip()}%"
         where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like)))
-    # The count builds the eligible set once and checks the year in the graduation-year index.
-    count = select(func.count(Student.id)).where(
-        Student.graduation_year == year, Student.id.in_(eligible_ids(categories)), *where)
-    if q:
-        count = count.join(User, User.id == Student.user_id)
+    return where
+
+
+def eligible_list(viewer, *, year: int, categories: list[str], status: str = "", q: str | None = None) -> Select:
+    """Graduating students eligible for the subsidy with their application (if any) of that year.
+
+    status: "" all, "none" not applied, or an application status. Mentors see their caseload.
+    Rows give (id, student_no, college, major, display_name, application_id, status, amount) — the
+    last three None without an application — in student-number order.
+    """
     # The rows walk the class in student-number order (index on graduation_year, student_no), test
     # eligibility per student (EXISTS, index probes only) and stop after a page.
-    rows = (
+    return (
         select(Student.id, Student.student_no, Student.college, Student.major, User.display_name,
                SubsidyApplication.id.label("application_id"), SubsidyApplication.status, SubsidyApplication.amount)
         .join(User, User.id == Student.user_id)
         .outerjoin(SubsidyApplication, (SubsidyApplication.student_id == Student.id) & (SubsidyApplication.year == year))
-        .where(eligible_row(categories, Student.id), Student.graduation_year == year, *where)
+        .where(eligible_row(categories, Student.id), Student.graduation_year == year,
+               *_list_filters(viewer, year=year, status=status, q=q))
         .order_by(Student.student_no)
     )
-    return rows, count
+
+
+def eligible_total(viewer, *, year: int, categories: list[str], status: str = "", q: str | None = None) -> int:
+    """How many students eligible_list() lists."""
+    # the eligible set is built once and the year checked in the graduation-year index
+    count = select(func.count(Student.id)).where(
+        Student.graduation_year == year, Student.id.in_(eligible_ids(categories)),
+        *_list_filters(viewer, year=year, status=status, q=q))
+    if q:
+        count = count.join(User, User.id == Student.user_id)
+    return db.session.scalar(count)
 
 
 # --- applications --------------------------------------------------------------------------

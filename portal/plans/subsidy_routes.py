@@ -53,15 +53,16 @@ def subsidy_index():
     year = form.year.data or subsidy.graduating_year()
     status, q = form.status.data or "", form.q.data
     categories = subsidy.eligible_categories()
-    rows, count = subsidy.eligible_list(current_user, year=year, status=status, q=q, categories=categories)
-    total = None
-    if not q:
+    if q:
+        total = subsidy.eligible_total(current_user, year=year, categories=categories, status=status, q=q)
+    else:
         # counting the eligible class probes thousands of claims and loans on every visit: kept
         # until one of them, the class or an application changes
-        total = cached("plans.subsidy_total", lambda: db.session.scalar(count), args=(year, status, tuple(categories)),
-                       tables=("hardship_claims", "student_loans", "students", "mentor_assignments",
-                               "subsidy_applications"))
-    page = paginate(rows, count=count, total=total)
+        total = cached("plans.subsidy_total", lambda: subsidy.eligible_total(
+            current_user, year=year, categories=categories, status=status), args=(year, status, tuple(categories)),
+            tables=("hardship_claims", "student_loans", "students", "mentor_assignments", "subsidy_applications"))
+    page = paginate(subsidy.eligible_list(current_user, year=year, categories=categories, status=status, q=q),
+                    total=total)
     ids = [row.id for row in page.items]
     response = render(
         "plans/subsidy_index.html", "plans/_subsidy_rows.html", form=form, page=page, year=year,
