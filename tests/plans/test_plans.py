@@ -304,6 +304,13 @@ def test_id_tampering_on_plans(app, client_as, users, make_user, make_student, l
         assert db.session.get(PlanGoal, other_goal).status == "open"
 
 
+def test_a_student_account_without_a_record_is_refused_the_students_pages(app, login, make_user):
+    # the office has not imported this student's record yet: nothing to show (403, where it was 404)
+    client = login(app.test_client(), make_user("student"))
+    for url in ("/plans/me", "/plans/me/questionnaire", "/plans/me/interests"):
+        assert client.get(url).status_code == 403, url
+
+
 @pytest.mark.parametrize("visitor", ["student", "alumni"])
 def test_staff_pages_refuse_students_and_alumni(client_as, visitor, ledger_student):
     client = client_as(visitor)
