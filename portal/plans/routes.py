@@ -208,7 +208,7 @@ def _goal_answer(goal: PlanGoal, *, ok: bool, message: str, status: int = 200):
         return render_template("plans/my_plan.html", **_my_plan_context(student)), status
     page = url_for("plans.student_plan", student_id=student.id) if staff else url_for("plans.my_plan")
     return fragment_or_redirect(
-        "plans/_goal.html", f"{page}#goal-{goal.id}", message=message, ok=ok, status=status,
+        "plans/_goal.html", f"{page}#goal-{goal.id}", message=message, ok=ok, status=status, redirect_code=302,
         goal=goal, staff=staff, button_form=EmptyForm(formdata=None), today=today(),
     )
 

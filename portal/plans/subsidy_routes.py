@@ -146,7 +146,7 @@ def _step_answer(application_id: int, message: str, *, ok: bool, status: int = 2
         flash(message, "error")
         return render_template("plans/subsidy_view.html", **_view_context(application)), status
     return fragment_or_redirect("plans/_subsidy_steps.html", url_for("plans.subsidy_view", application_id=application_id),
-                                message=message, ok=ok, status=status, **_view_context(application))
+                                message=message, ok=ok, status=status, redirect_code=302, **_view_context(application))
 
 
 @bp.post("/subsidy/<int:application_id>/advance")

@@ -19,7 +19,7 @@ EXPECTATIONS = {
     "plans.answers": ("GET", "/plans/students/{plans_student_id}/answers", OWN_OR_STAFF),
     # the student marks their own step done; their mentors and admins any goal
     "plans.goal_done": ("POST", "/plans/goals/{goal_student_open_id}/done",
-                        per_role(student=303, mentor=303, alumni=403, admin=303)),
+                        per_role(student=302, mentor=302, alumni=403, admin=302)),
     # mentors' and admins' pages
     "plans.index": ("GET", "/plans/", only(*STAFF)),
     "plans.student_plan": ("GET", "/plans/students/{plans_student_id}", only(*STAFF)),
@@ -32,9 +32,9 @@ EXPECTATIONS = {
     "plans.help_add": ("POST", "/plans/students/{plans_student_id}/help", only(*STAFF, ok=400)),
     "plans.loan_flag": ("POST", "/plans/students/{plans_student_id}/loan", only(*STAFF, ok=302)),
     "plans.goal_edit": ("GET", "/plans/goals/{goal_edit_id}/edit", only(*STAFF)),
-    "plans.goal_accept": ("POST", "/plans/goals/{goal_suggested_id}/accept", only(*STAFF, ok=303)),
-    "plans.goal_drop": ("POST", "/plans/goals/{goal_drop_id}/drop", only(*STAFF, ok=303)),
-    "plans.goal_reopen": ("POST", "/plans/goals/{goal_done_id}/reopen", only(*STAFF, ok=303)),
+    "plans.goal_accept": ("POST", "/plans/goals/{goal_suggested_id}/accept", only(*STAFF, ok=302)),
+    "plans.goal_drop": ("POST", "/plans/goals/{goal_drop_id}/drop", only(*STAFF, ok=302)),
+    "plans.goal_reopen": ("POST", "/plans/goals/{goal_done_id}/reopen", only(*STAFF, ok=302)),
     # the job-seeking subsidy
     "plans.subsidy_index": ("GET", "/plans/subsidy/", only(*STAFF)),
     "plans.subsidy_apply": ("GET", "/plans/subsidy/students/{plans_student_id}/apply", only(*STAFF)),
