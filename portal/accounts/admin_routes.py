@@ -137,7 +137,8 @@ def _back(user: User, message: str, *, ok: bool):
         flash(message, "error")
         return _edit_page(user, UserEditForm(obj=user), status=400)
     return fragment_or_redirect("accounts/_user_row.html", url_for("admin.user_edit", user_id=user.id),
-                                message=message, ok=ok, status=200 if ok else 400, user=user, labels=_row_labels())
+                                message=message, ok=ok, status=200 if ok else 400, redirect_code=302, user=user,
+                                labels=_row_labels())
 
 
 @bp.post("/users/<int:user_id>/deactivate")

@@ -9,8 +9,8 @@ EXPECTATIONS = {
     "admin.users": ("GET", "/admin/users", only("admin")),
     "admin.user_new": ("GET", "/admin/users/new", only("admin")),
     "admin.user_edit": ("GET", "/admin/users/{other_user_id}", only("admin")),
-    "admin.user_deactivate": ("POST", "/admin/users/{other_user_id}/deactivate", only("admin", ok=303)),
-    "admin.user_activate": ("POST", "/admin/users/{other_user_id}/activate", only("admin", ok=303)),
+    "admin.user_deactivate": ("POST", "/admin/users/{other_user_id}/deactivate", only("admin", ok=302)),
+    "admin.user_activate": ("POST", "/admin/users/{other_user_id}/activate", only("admin", ok=302)),
     # an empty form is refused by the administrator's form check, and by the policy for the rest
     "admin.user_role": ("POST", "/admin/users/{other_user_id}/role", only("admin", ok=400)),
     "admin.user_password": ("POST", "/admin/users/{other_user_id}/password", only("admin", ok=400)),

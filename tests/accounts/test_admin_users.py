@@ -60,7 +60,7 @@ def test_bad_new_user_form_names_each_problem(client_as):
 def test_role_change_signs_the_user_out(app, client_as, users, login):
     student_client = login(app.test_client(), users["alumni"])
     response = client_as("admin").post(f"/admin/users/{users['alumni'].id}/role", data={"role": "mentor"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert load(app, users["alumni"].id).role == "mentor"
     assert student_client.get("/alumni/").status_code == 302
 
@@ -81,7 +81,7 @@ def test_reset_password_forces_a_change_and_ends_sessions(app, client_as, users,
     target = users["student"]
     victim = login(app.test_client(), target)
     response = client_as("admin").post(f"/admin/users/{target.id}/password", data={"password": "reset-pass-123"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert victim.get("/student/").status_code == 302
     assert load(app, target.id).must_change_password
     fresh = app.test_client()
@@ -188,5 +188,5 @@ def test_the_home_page_counts_follow_account_changes_at_once(app, client_as, use
     assert mentors() == before + 1
     with app.app_context():
         new_id = db.session.scalar(select(User.id).where(User.username == "mentor77"))
-    assert admin.post(f"/admin/users/{new_id}/deactivate").status_code == 303
+    assert admin.post(f"/admin/users/{new_id}/deactivate").status_code == 302
     assert mentors() == before

@@ -166,7 +166,7 @@ def test_deactivation_ends_every_session(app, make_user, login):
     victim = login(app.test_client(), target)
     assert victim.get("/student/").status_code == 200
     admin = login(app.test_client(), make_user("admin"))
-    assert admin.post(f"/admin/users/{target.id}/deactivate").status_code == 303
+    assert admin.post(f"/admin/users/{target.id}/deactivate").status_code == 302
     assert victim.get("/student/").status_code == 302
 
 
