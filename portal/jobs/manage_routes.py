@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal import audit, policy
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
@@ -145,12 +146,12 @@ def import_upload():
         upload = form.file.data
         try:
             staged, preview = imports.stage(upload.read(), upload.filename, actor=current_user)
-        except JobsError as error:
+        except RuleViolation as error:
             db.session.rollback()
             form.file.errors = [str(error)]
             return render_template("jobs/import.html", form=form), 400
         db.session.commit()
-        return render_template("jobs/import_preview.html", upload=staged, preview=preview, fields=imports.FIELD_HEADER,
+        return render_template("jobs/import_preview.html", upload=staged, preview=preview,
                                button_form=EmptyForm(formdata=None)), (200 if preview.ok else 422)
     status = 400 if request.method == "POST" else 200
     return render_template("jobs/import.html", form=form), status
@@ -167,7 +168,7 @@ def import_confirm(import_id: int):
         abort(400)
     try:
         count = imports.confirm(upload, actor=current_user)
-    except JobsError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("jobs.import_upload"), code=303)

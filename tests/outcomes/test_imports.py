@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.outcomes.imports import safe_cell
+from portal.spreadsheets import neutralise
 from portal.outcomes.models import Destination, DestinationImport
 from tests.outcomes.helpers import destination
 
@@ -101,8 +101,8 @@ def test_a_file_that_is_not_a_workbook_is_refused(app, client_as):
 
 def test_spreadsheets_never_run_formulas(app, client_as):
     for text in ("=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1"):
-        assert safe_cell(text).startswith("'")
-    assert safe_cell("遵义市第一人民医院") == "遵义市第一人民医院" and safe_cell(12) == 12
+        assert neutralise(text).startswith("'")
+    assert neutralise("遵义市第一人民医院") == "遵义市第一人民医院" and neutralise(12) == 12
     data = client_as("admin").get("/outcomes/destinations/import/template.xlsx").data
     book = load_workbook(io.BytesIO(data))
     assert len(book.sheetnames) == 2
