@@ -376,16 +376,6 @@ def _move(application: SubsidyApplication, *, expected: str, to: str) -> None:
 
 # --- the bureau's list ----------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would read as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_rows(*, year: int, status: str = ""):
     stmt = (
         select(SubsidyApplication)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import NamedTuple
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from flask_sqlalchemy.pagination import SelectPagination
 from markupsafe import Markup
 from sqlalchemy import Select, bindparam, func, or_, select, true
@@ -25,20 +24,6 @@ from portal.pagination import bound_viewer
 from portal.rows import rows
 from portal.students.models import AssignmentKind, HardshipClaim, MentorAssignment, Student
 from portal.students.services import caseload_student_ids
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """A value safe to put in a spreadsheet cell: text that a spreadsheet would run as a formula
-    (starting with = + - @, tab or CR) gets a leading apostrophe; characters Excel refuses are dropped."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 TAG = re.compile(r"<[^>]+>")
 
