@@ -393,6 +393,38 @@ def _row_answer(kind: FollowUpList, row_id: int, message: str, *, ok: bool, stat
     return _follow_up_page(kind, status_code=status)
 
 
+def _claim_answer(kind: FollowUpList, row_id: int, form, open_claim):
+    """Open a claim for verification from a row (open_claim() does it), and answer with the row."""
+    if not form.validate_on_submit():
+        return _row_answer(kind, row_id, _("Please reload the page and try again."), ok=False, status=400)
+    try:
+        open_claim()
+        db.session.commit()
+    except signals.SignalError as error:
+        db.session.rollback()
+        return _row_answer(kind, row_id, str(error), ok=False, status=error.status)
+    except IntegrityError:
+        db.session.rollback()
+        return _row_answer(kind, row_id, _("The student already has this category in the ledger."), ok=False,
+                           status=409)
+    return _row_answer(kind, row_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+
+
+def _dismiss_answer(kind: FollowUpList, row_id: int, dismiss):
+    """Dismiss a row with the reason given (dismiss(reason) does it), and answer with the row."""
+    form = DismissForm()
+    if not form.validate_on_submit():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _row_answer(kind, row_id, message or _("Say why."), ok=False, status=400)
+    try:
+        dismiss(form.reason.data)
+        db.session.commit()
+    except signals.SignalError as error:
+        db.session.rollback()
+        return _row_answer(kind, row_id, str(error), ok=False, status=error.status)
+    return _row_answer(kind, row_id, _("Saved."), ok=True)
+
+
 @bp.get("/follow-up/lists")
 @login_required
 def list_matches():
@@ -415,19 +447,8 @@ def _list_match_or_404(match_id: int) -> ListMatch:
 def list_match_claim(match_id: int):
     match = _list_match_or_404(match_id)
     policy.require("signals.act", match)
-    if not EmptyForm().validate_on_submit():
-        return _row_answer(FLAGS, match_id, _("Please reload the page and try again."), ok=False, status=400)
-    try:
-        signals.open_claim_from_list_match(match, actor=current_user)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(FLAGS, match_id, str(error), ok=False, status=error.status)
-    except IntegrityError:
-        db.session.rollback()
-        return _row_answer(FLAGS, match_id, _("The student already has this category in the ledger."), ok=False,
-                           status=409)
-    return _row_answer(FLAGS, match_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+    return _claim_answer(FLAGS, match_id, EmptyForm(),
+                         lambda: signals.open_claim_from_list_match(match, actor=current_user))
 
 
 @bp.post("/follow-up/lists/<int:match_id>/dismiss")
@@ -435,17 +456,8 @@ def list_match_claim(match_id: int):
 def list_match_dismiss(match_id: int):
     match = _list_match_or_404(match_id)
     policy.require("signals.act", match)
-    form = DismissForm()
-    if not form.validate_on_submit():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _row_answer(FLAGS, match_id, message or _("Say why."), ok=False, status=400)
-    try:
-        signals.dismiss_list_match(match, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(FLAGS, match_id, str(error), ok=False, status=error.status)
-    return _row_answer(FLAGS, match_id, _("Saved."), ok=True)
+    return _dismiss_answer(FLAGS, match_id,
+                           lambda reason: signals.dismiss_list_match(match, actor=current_user, reason=reason))
 
 
 @bp.get("/follow-up/spending")
@@ -471,19 +483,9 @@ def spending_signal_claim(signal_id: int):
     signal = _signal_or_404(signal_id)
     policy.require("signals.act", signal)
     form = SignalClaimForm()
-    if not form.validate_on_submit():
-        return _row_answer(SIGNALS, signal_id, _("Please reload the page and try again."), ok=False, status=400)
-    try:
-        signals.open_claim_from_signal(signal, actor=current_user, category=form.category.data or HardshipCategory.FINANCIAL_HARDSHIP.value)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(SIGNALS, signal_id, str(error), ok=False, status=error.status)
-    except IntegrityError:
-        db.session.rollback()
-        return _row_answer(SIGNALS, signal_id, _("The student already has this category in the ledger."), ok=False,
-                           status=409)
-    return _row_answer(SIGNALS, signal_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+    category = form.category.data or HardshipCategory.FINANCIAL_HARDSHIP.value
+    return _claim_answer(SIGNALS, signal_id, form,
+                         lambda: signals.open_claim_from_signal(signal, actor=current_user, category=category))
 
 
 @bp.post("/follow-up/spending/<int:signal_id>/dismiss")
@@ -491,14 +493,5 @@ def spending_signal_claim(signal_id: int):
 def spending_signal_dismiss(signal_id: int):
     signal = _signal_or_404(signal_id)
     policy.require("signals.act", signal)
-    form = DismissForm()
-    if not form.validate_on_submit():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _row_answer(SIGNALS, signal_id, message or _("Say why."), ok=False, status=400)
-    try:
-        signals.dismiss_signal(signal, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(SIGNALS, signal_id, str(error), ok=False, status=error.status)
-    return _row_answer(SIGNALS, signal_id, _("Saved."), ok=True)
+    return _dismiss_answer(SIGNALS, signal_id,
+                           lambda reason: signals.dismiss_signal(signal, actor=current_user, reason=reason))
