@@ -266,3 +266,64 @@ def test_workbooks_are_parsed_with_defusedxml():
 
     assert openpyxl.DEFUSEDXML is True
     assert functions.iterparse.__module__.startswith("defusedxml")
+
+
+# --- an import declared on the engine ---------------------------------------------------------------
+
+NOTES = imports.Spec(columns=(
+    imports.Column("code", ("编号", "code"), "code", imports.student_no_value),
+    imports.Column("day", ("日期", "day"), "day", imports.date_value, required=False),
+    imports.Column("text", ("备注", "text"), "text", required=False, fold=False),
+))
+
+
+def _notes_importer(written: list, **declared) -> imports.Importer:
+    """Codes must be unique against `written` (the "database"); apply() appends the checked rows to it."""
+
+    def plan(rows, options):
+        problems = [imports.Problem("already there", row=row["_row"], column="编号")
+                    for row in rows if not row.get("_bad") and row["code"] in written]
+        return imports.Plan(problems=problems, counts={"rows": len(rows)},
+                            payload=[row["code"] for row in rows if not row.get("_bad")])
+
+    def apply(plan, *, actor, options):
+        written.extend(plan.payload)
+        return {"written": len(plan.payload)}
+
+    return imports.Importer(key="notes", label="notes", spec=NOTES, plan=plan, apply=apply, **declared)
+
+
+def test_an_importer_is_columns_and_a_row_handler(ctx):
+    written: list = []
+    importer = _notes_importer(written)
+    data = files.csv_file(["编号", "日期", "备注"], [["ab12", "2026年4月2日", "（全角）ＡＢ"], ["cd34", "2026/4/3", ""]])
+    rows, plan = imports.preview(importer, data)
+    assert [(r["code"], r["day"], r["text"]) for r in rows] == [("AB12", "2026-04-02", "（全角）ＡＢ"), ("CD34", "2026-04-03", None)]
+    assert plan.problems == [] and written == []  # a preview writes nothing
+    assert imports.commit(importer, rows, actor=None) == {"written": 2} and written == ["AB12", "CD34"]
+
+
+def test_a_commit_is_all_or_nothing(ctx):
+    written = ["CD34"]
+    importer = _notes_importer(written)
+    rows, plan = imports.preview(importer, files.csv_file(["编号"], [["ab12"], ["cd34"]]))
+    assert [(p.row, p.column, p.message) for p in plan.errors] == [(3, "编号", "already there")]
+    with pytest.raises(imports.RowsRejected) as rejected:
+        imports.commit(importer, rows, actor=None)
+    assert rejected.value.status == 409 and rejected.value.plan.errors and written == ["CD34"]
+    rows, plan = imports.preview(importer, files.csv_file(["编号", "日期"], [["ef56", "2026-02-30"]]))
+    assert [(p.row, p.column) for p in plan.errors] == [(2, "日期")] and "YYYY-MM-DD" in plan.errors[0].message
+    with pytest.raises(imports.RowsRejected):  # a row with a wrong cell is never written
+        imports.commit(importer, rows, actor=None)
+    assert written == ["CD34"]
+
+
+def test_an_importer_of_workbooks_only_refuses_other_files_as_a_broken_rule(ctx):
+    importer = _notes_importer([], formats=("xlsx",), max_rows=2)
+    with pytest.raises(RuleViolation, match="not an Excel workbook") as refused:
+        imports.preview(importer, files.csv_file(["编号"], [["ab12"]]))
+    assert refused.value.status == 400 and refused.value.field == "file"
+    with pytest.raises(RuleViolation, match="more than 2 rows"):
+        imports.preview(importer, files.xlsx(["编号"], [["ab12"], ["cd34"], ["ef56"]]))
+    rows, _plan = imports.preview(importer, files.xlsx(["编号"], [["ab12"], ["cd34"]]))
+    assert [r["code"] for r in rows] == ["AB12", "CD34"]
