@@ -425,6 +425,16 @@ def _dismiss_answer(kind: FollowUpList, row_id: int, dismiss):
     return _row_answer(kind, row_id, _("Saved."), ok=True)
 
 
+def _followed_up_or_404(model, row_id: int):
+    """A list flag or a spending signal, with its student and their account (the policy looks at both)."""
+    row = db.session.scalar(
+        select(model).where(model.id == row_id).options(joinedload(model.student).joinedload(Student.user))
+    )
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.get("/follow-up/lists")
 @login_required
 def list_matches():
@@ -432,20 +442,10 @@ def list_matches():
     return _follow_up_page(FLAGS)
 
 
-def _list_match_or_404(match_id: int) -> ListMatch:
-    match = db.session.scalar(
-        select(ListMatch).where(ListMatch.id == match_id)
-        .options(joinedload(ListMatch.student).joinedload(Student.user))
-    )
-    if match is None:
-        abort(404)
-    return match
-
-
 @bp.post("/follow-up/lists/<int:match_id>/claim")
 @login_required
 def list_match_claim(match_id: int):
-    match = _list_match_or_404(match_id)
+    match = _followed_up_or_404(ListMatch, match_id)
     policy.require("signals.act", match)
     return _claim_answer(FLAGS, match_id, EmptyForm(),
                          lambda: signals.open_claim_from_list_match(match, actor=current_user))
@@ -454,7 +454,7 @@ def list_match_claim(match_id: int):
 @bp.post("/follow-up/lists/<int:match_id>/dismiss")
 @login_required
 def list_match_dismiss(match_id: int):
-    match = _list_match_or_404(match_id)
+    match = _followed_up_or_404(ListMatch, match_id)
     policy.require("signals.act", match)
     return _dismiss_answer(FLAGS, match_id,
                            lambda reason: signals.dismiss_list_match(match, actor=current_user, reason=reason))
@@ -467,20 +467,10 @@ def spending_signals():
     return _follow_up_page(SIGNALS)
 
 
-def _signal_or_404(signal_id: int) -> SpendingSignal:
-    signal = db.session.scalar(
-        select(SpendingSignal).where(SpendingSignal.id == signal_id)
-        .options(joinedload(SpendingSignal.student).joinedload(Student.user))
-    )
-    if signal is None:
-        abort(404)
-    return signal
-
-
 @bp.post("/follow-up/spending/<int:signal_id>/claim")
 @login_required
 def spending_signal_claim(signal_id: int):
-    signal = _signal_or_404(signal_id)
+    signal = _followed_up_or_404(SpendingSignal, signal_id)
     policy.require("signals.act", signal)
     form = SignalClaimForm()
     category = form.category.data or HardshipCategory.FINANCIAL_HARDSHIP.value
@@ -491,7 +481,7 @@ def spending_signal_claim(signal_id: int):
 @bp.post("/follow-up/spending/<int:signal_id>/dismiss")
 @login_required
 def spending_signal_dismiss(signal_id: int):
-    signal = _signal_or_404(signal_id)
+    signal = _followed_up_or_404(SpendingSignal, signal_id)
     policy.require("signals.act", signal)
     return _dismiss_answer(SIGNALS, signal_id,
                            lambda reason: signals.dismiss_signal(signal, actor=current_user, reason=reason))

@@ -1,7 +1,9 @@
-"""The students' imports: the roster, certification lists and campus-card spending.
+"""The students' imports, declared on the import engine (portal.imports): the roster, certification
+lists and campus-card spending, and the history of the batches imported.
 
 Each kind plans against the database in a fixed number of bulk queries and applies its plan
-with bulk statements, so that a 20,000-row roster imports in a few seconds, all or nothing.
+with bulk statements through db.session (so the cache sees the tables), so that a 20,000-row
+roster imports in a few seconds, all or nothing.
 """
 from __future__ import annotations
 
