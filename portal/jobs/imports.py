@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from portal import imports, spreadsheets
+from portal.clock import local_today
 from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
@@ -15,7 +16,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.imports import Column, Importer, Plan, Problem, Spec
 from portal.jobs import vocab
 from portal.jobs.models import JobPosting, PostingImport
-from portal.jobs.services import _apply_posting, clean_posting, local_today
+from portal.jobs.postings import _apply_posting, clean_posting
 from portal.models_base import utcnow
 
 MAX_ROWS = 5000
