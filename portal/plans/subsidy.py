@@ -2,7 +2,6 @@
 applications through their steps, the bureau's list, student loans, and other help given."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -348,16 +347,6 @@ def _move(application: SubsidyApplication, *, expected: str, to: str) -> None:
 
 # --- the bureau's list ----------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would read as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_rows(*, year: int, status: str = ""):
     stmt = (
         select(SubsidyApplication)
@@ -375,41 +364,33 @@ def export_rows(*, year: int, status: str = ""):
 
 def bureau_workbook(*, year: int, status: str = "", actor) -> tuple[bytes, int]:
     """The list the local bureau asks for, as an Excel workbook; the export is audited."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    from portal import spreadsheets
     from portal.templating import DEGREE_LABELS
 
     applications = export_rows(year=year, status=status)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(_("Job-seeking subsidy"))[:31]
     headers = [
         _("No."), _("Name"), _("Gender"), _("Student number"), _("National ID (masked)"), _("College"), _("Major"),
         _("Degree"), _("Graduation year"), _("Qualifying category"), _("Province"), _("Amount (yuan)"),
         _("Step"), _("Phone"),
     ]
-    sheet.append([str(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     genders = {"female": _("Female"), "male": _("Male")}
+    rows = []
     for number, application in enumerate(applications, start=1):
         student = application.student
-        row = [
+        rows.append([
             number, student.user.display_name, str(genders.get(student.gender, "")), student.student_no,
             student.national_id_masked or "", student.college, student.major,
             str(DEGREE_LABELS.get(student.degree_level, student.degree_level)), student.graduation_year,
             str(CATEGORY_LABELS.get(application.category, application.category)), application.province,
             float(application.amount), str(STEP_LABELS.get(application.status, application.status)), student.phone or "",
-        ]
-        sheet.append([safe_cell(v) for v in row])
-    for column, width in zip("ABCDEFGHIJKLMN", (6, 10, 6, 14, 22, 16, 14, 8, 10, 26, 10, 12, 18, 14)):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
+        ])
+    content = spreadsheets.workbook(spreadsheets.Sheet(
+        _("Job-seeking subsidy"), rows, header=headers,
+        widths=(6, 10, 6, 14, 22, 16, 14, 8, 10, 26, 10, 12, 18, 14),
+    ))
     audit.record(actor, "plans.subsidy_exported", target_type="SubsidyList", target_id=year,
                  detail=f"year={year} status={status or 'all'} rows={len(applications)}")
-    return buffer.getvalue(), len(applications)
+    return content, len(applications)
 
 
 # --- student loans and other help -----------------------------------------------------------
