@@ -77,8 +77,6 @@ def init_app(app: Flask) -> None:
 from flask_wtf.csrf import generate_csrf  # noqa: E402
 from markupsafe import Markup, escape  # noqa: E402
 
-from portal.widgets import options_html, select_html  # noqa: E402,F401  (imported from here by students)
-
 
 class IdUrl:
     """A row link built once per page: id_url("students.profile", "student_id")(42) == "/students/42"."""
@@ -99,6 +97,8 @@ def csrf_input() -> Markup:
 
 
 def _install_retiring_helpers(app: Flask) -> None:
+    from portal.widgets import options_html, select_html
+
     app.jinja_env.globals["id_url"] = IdUrl
     app.jinja_env.globals["options_html"] = options_html
     app.jinja_env.globals["select_html"] = select_html

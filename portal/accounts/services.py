@@ -27,7 +27,7 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 _DUMMY_HASH: str | None = None
 
 
-# retiring: the command line still catches it by this name
+# retiring: the command line (portal/cli.py) still catches RuleViolation by this name
 AccountError = RuleViolation
 
 
