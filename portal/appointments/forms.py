@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.appointments.labels import KIND_LABELS, RUBRIC_LABELS
 from portal.appointments.models import RUBRIC
-from portal.appointments.services import DURATIONS, MAX_WEEKS
+from portal.appointments.slots import DURATIONS, MAX_WEEKS
 from portal.formutil import choices, readable
 from portal.i18n import lazy_gettext as _l
 
