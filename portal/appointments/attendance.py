@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import Select, select
 
 from portal import audit
 from portal.accounts.models import User
 from portal.appointments.labels import RUBRIC_LABELS
-from portal.appointments.models import RUBRIC, AppointmentKind, Booking, BookingStatus, Outcome
+from portal.appointments.models import RUBRIC, AppointmentKind, Booking, BookingStatus, Outcome, Slot
 from portal.appointments.outbox import link_for, neutral_when
 from portal.errors import RuleViolation
 from portal.extensions import db
@@ -19,7 +20,7 @@ from portal.models_base import utcnow
 from portal.notifications import kind as notification_kind
 from portal.notifications import notify
 from portal.sanitize import plain_to_html
-from portal.students.models import Visibility
+from portal.students.models import Student, Visibility
 from portal.students.services import log_intervention
 
 NO_SHOW = notification_kind(
@@ -33,6 +34,36 @@ INTERVENTION_TYPES = {
     AppointmentKind.RESUME_REVIEW: ("resume_coaching", Visibility.STUDENT),
     AppointmentKind.PSYCHOLOGICAL_COUNSELING: ("psychological_counseling", Visibility.PRIVATE),
 }
+
+
+def _close_rows() -> Select:
+    return (
+        select(Booking.id, Booking.status, Booking.student_id, Slot.kind, Slot.starts_at,
+               User.display_name.label("student_name"))
+        .join(Slot, Slot.id == Booking.slot_id)
+        .join(Student, Student.id == Booking.student_id)
+        .join(User, User.id == Student.user_id)
+    )
+
+
+def to_close(host: User, *, now: datetime | None = None) -> list:
+    """The host's appointments that have begun and wait for attendance or feedback, latest first
+    (at most 50), as rows of what the host's page shows."""
+    return db.session.execute(
+        _close_rows()
+        .where(Slot.host_id == host.id, Slot.starts_at <= (now or utcnow()),
+               Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
+               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
+               # SQLite then finds each slot's booking by that index instead of scanning all bookings
+               Booking.status != BookingStatus.CANCELLED,
+               ~Booking.outcome.has())
+        .order_by(Slot.starts_at.desc()).limit(50)
+    ).all()
+
+
+def close_row(booking_id: int):
+    """One appointment as a row of the host's list of those to close (after a change to it)."""
+    return db.session.execute(_close_rows().where(Booking.id == booking_id)).one()
 
 
 def mark_attendance(booking: Booking, *, by: User, attended: bool, now: datetime | None = None) -> Booking:

@@ -83,19 +83,17 @@ def no_show_counts(student_ids) -> dict[int, int]:
     ).all())
 
 
-def caseload_no_shows(mentor: User) -> list[tuple[Student, int]]:
-    """Caseload students with unexcused no-shows, most first."""
-    counts = dict(db.session.execute(
-        select(Booking.student_id, func.count(Booking.id))
+def caseload_no_shows(mentor: User) -> list:
+    """Caseload students with unexcused no-shows, most first, as rows (name, student_no, missed)."""
+    missed = func.count(Booking.id).label("missed")
+    return db.session.execute(
+        select(User.display_name.label("name"), Student.student_no, missed)
+        .join(Student, Student.id == Booking.student_id)
+        .join(User, User.id == Student.user_id)
         .where(Booking.student_id.in_(caseload_student_ids(mentor)), *_unexcused_no_shows())
-        .group_by(Booking.student_id)
-    ).all())
-    if not counts:
-        return []
-    students = db.session.scalars(
-        select(Student).options(joinedload(Student.user)).where(Student.id.in_(list(counts)))
+        .group_by(Student.id, User.display_name, Student.student_no)
+        .order_by(missed.desc(), Student.student_no)
     ).all()
-    return sorted(((s, counts[s.id]) for s in students), key=lambda pair: (-pair[1], pair[0].student_no))
 
 
 @dataclass(frozen=True)
@@ -115,12 +113,24 @@ class Pause:
         )
 
 
+def _pause(count: int) -> Pause:
+    limit = no_show_limit()
+    return Pause(paused=bool(limit) and count >= limit, count=count, limit=limit)
+
+
 def booking_pause(student: Student | int) -> Pause:
     """Whether the student's self-booking is paused, with their count of missed appointments."""
     student_id = student if isinstance(student, int) else student.id
-    limit = no_show_limit()
-    count = no_show_counts([student_id]).get(student_id, 0)
-    return Pause(paused=bool(limit) and count >= limit, count=count, limit=limit)
+    return _pause(no_show_counts([student_id]).get(student_id, 0))
+
+
+def booking_pause_of_user(user: User) -> Pause:
+    """The same for a student's account, counted through their student record in one query (a
+    student account without a record has missed nothing)."""
+    return _pause(db.session.scalar(
+        select(func.count(Booking.id)).join(Student, Student.id == Booking.student_id)
+        .where(Student.user_id == user.id, *_unexcused_no_shows())
+    ) or 0)
 
 
 # --- booking, cancelling, rescheduling ------------------------------------------------------------

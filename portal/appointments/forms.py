@@ -38,7 +38,8 @@ class SlotFilterForm(FlaskForm):
         csrf = False
 
     kind = SelectField(_l("Kind"), validators=[Optional()])
-    host = SelectField(_l("Host"), validators=[Optional()])
+    # one of the hosts with open slots, which the page lists (and checks) itself: a few hundred
+    host = IntegerField(_l("Host"), validators=[Optional()])
     day = DateField(_l("Date"), validators=[Optional()])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, policy
@@ -43,7 +43,6 @@ from portal.appointments.models import (
     BookingStatus,
     Campaign,
     Slot,
-    SlotStatus,
 )
 from portal.cache import cached
 from portal.clock import local_to_utc
@@ -120,14 +119,12 @@ def slots():
     policy.require("appointments.browse")
     form = SlotFilterForm(request.args)
     form.kind.choices = kind_choices(list(AppointmentKind), blank=_("All kinds"))
-    form.host.choices = choices([("", _("All hosts")), *((str(id_), name) for id_, name in _open_slot_hosts())])
-    if not form.validate():
+    hosts = dict(_open_slot_hosts())
+    if not form.validate() or (form.host.data is not None and form.host.data not in hosts):
         abort(400)
-    rows, count = slot_rules.open_slot_rows(kind=form.kind.data or None,
-                                            host_id=int(form.host.data) if form.host.data else None,
-                                            day=form.day.data)
+    rows, count = slot_rules.open_slot_rows(kind=form.kind.data or None, host_id=form.host.data, day=form.day.data)
     page = paginate(rows, count=count, per_page=SLOTS_PER_PAGE)
-    return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page,
+    return render("appointments/slots.html", "appointments/_slots.html", form=form, hosts=hosts, page=page,
                   pause=_my_booking_pause())
 
 
@@ -152,8 +149,7 @@ def _my_booking_pause():
     """Whether the signed-in student's self-booking is paused (and why), for the booking pages."""
     if current_user.role != Role.STUDENT:
         return None
-    student_id = db.session.scalar(select(Student.id).where(Student.user_id == current_user.id))
-    return booking_rules.booking_pause(student_id) if student_id is not None else None
+    return booking_rules.booking_pause_of_user(current_user)
 
 
 @bp.post("/slots/<int:slot_id>/book")
@@ -285,35 +281,18 @@ def reschedule(booking_id: int):
 def host_home():
     policy.require("appointments.host")
     now = utcnow()
-    upcoming = (Slot.host_id == current_user.id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
-    page = paginate(
-        # the booking joined into the page's query, not a second one: a slot holds at most one active booking
-        select(Slot).options(joinedload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
-        .where(*upcoming).order_by(Slot.starts_at),
-        count=select(func.count()).select_from(Slot).where(*upcoming),
-        per_page=UPCOMING_PER_PAGE,
-    )
-    to_close = db.session.scalars(
-        select(Booking).join(Slot, Booking.slot_id == Slot.id)
-        .options(joinedload(Booking.slot), joinedload(Booking.student).joinedload(Student.user))
-        .where(Slot.host_id == current_user.id, Slot.starts_at <= now,
-               Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
-               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
-               # SQLite then finds each slot's booking by that index instead of scanning all bookings
-               Booking.status != BookingStatus.CANCELLED,
-               ~Booking.outcome.has())
-        .order_by(Slot.starts_at.desc()).limit(50)
-    ).all()
+    rows, count = slot_rules.upcoming_of(current_user, now=now)
+    page = paginate(rows, count=count, per_page=UPCOMING_PER_PAGE)
+    to_close = attendance_rules.to_close(current_user, now=now)
     is_mentor = current_user.role == Role.MENTOR
     no_shows, caseload_no_shows = {}, []
     if is_mentor:
-        student_ids = {slot.active_booking.student_id for slot in page.items if slot.active_booking}
-        no_shows = booking_rules.no_show_counts(student_ids | {b.student_id for b in to_close})
+        student_ids = {slot.student_id for slot in page.items if slot.student_id} | {b.student_id for b in to_close}
+        no_shows = booking_rules.no_show_counts(student_ids)
         caseload_no_shows = booking_rules.caseload_no_shows(current_user)
     return render_template(
         "appointments/host.html", page=page, to_close=to_close, no_shows=no_shows, is_mentor=is_mentor,
-        caseload_no_shows=caseload_no_shows, now=now, withdraw_form=WithdrawForm(formdata=None),
-        kinds=hosts.host_kinds(current_user),
+        caseload_no_shows=caseload_no_shows, now=now, kinds=hosts.host_kinds(current_user),
     )
 
 
@@ -403,19 +382,18 @@ def attendance(booking_id: int):
         if not is_htmx():
             raise
         db.session.rollback()
-        booking = get_booking_or_404(booking_id)
         message, ok, status = str(error), False, error.status
     else:
         db.session.commit()
         message, ok, status = _("Attendance saved."), True, 200
     if request.form.get("back") == "booking":
-        back = url_for("appointments.booking", booking_id=booking.id)
+        back = url_for("appointments.booking", booking_id=booking_id)
     else:
         back = url_for("appointments.host_home")
     is_mentor = current_user.role == Role.MENTOR
     return fragment_or_redirect(
-        "appointments/_close_row.html", back, message=message, ok=ok, status=status,
-        redirect_code=302, booking=booking, is_mentor=is_mentor,
+        "appointments/_close_row.html", back, message=message, ok=ok, status=status, redirect_code=302,
+        booking=attendance_rules.close_row(booking_id), is_mentor=is_mentor,
         no_shows=booking_rules.no_show_counts([booking.student_id]) if is_mentor else {},
     )
 

@@ -9,7 +9,7 @@ import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
@@ -27,6 +27,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.notifications import kind as notification_kind
 from portal.notifications import notify
+from portal.students.models import Student
 
 CANCELLED_BY_HOST = notification_kind(
     "appointments.cancelled_by_host", _l("%(host)s cancelled your appointment on %(when)s. Reason: %(reason)s")
@@ -259,6 +260,24 @@ def open_slot_rows(*, kind: str | None = None, host_id: int | None = None, day: 
         .order_by(Slot.starts_at, Slot.id)
     )
     return rows, select(func.count()).select_from(Slot).where(*conditions)
+
+
+def upcoming_of(host: User, *, now: datetime | None = None) -> tuple[Select, Select]:
+    """The host's open slots still to come, soonest first, as rows of what the host's page shows
+    (the booking holding a slot, if any, and its student's name), and their count."""
+    now = now or utcnow()
+    upcoming = (Slot.host_id == host.id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
+    rows = (
+        select(Slot.id, Slot.kind, Slot.starts_at, Slot.ends_at, Slot.location, Slot.online_link, Slot.series_key,
+               Booking.id.label("booking_id"), Booking.student_id, User.display_name.label("student_name"))
+        # a slot holds at most one booking that is not cancelled (a unique index says so)
+        .outerjoin(Booking, and_(Booking.slot_id == Slot.id, Booking.status != BookingStatus.CANCELLED))
+        .outerjoin(Student, Student.id == Booking.student_id)
+        .outerjoin(User, User.id == Student.user_id)
+        .where(*upcoming)
+        .order_by(Slot.starts_at)
+    )
+    return rows, select(func.count()).select_from(Slot).where(*upcoming)
 
 
 def hosts_with_open_slots(*, now: datetime | None = None) -> list[tuple[int, str]]:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal.errors import RuleViolation
 from portal.extensions import db
@@ -53,22 +53,17 @@ def places_of(student: Student, session_ids: list[int]) -> dict[int, MyPlace]:
     """The student's registrations for these sessions, with waitlist ranks, in one query."""
     if not session_ids:
         return {}
-    ahead = aliased(Registration)
-    rank = (
-        select(func.count(ahead.id))
-        .where(ahead.session_id == Registration.session_id, ahead.status == RegistrationStatus.WAITLISTED,
-               ahead.position <= Registration.position)
-        .correlate(Registration)
-        .scalar_subquery()
+    ranks = (
+        select(Registration.id, func.row_number().over(partition_by=Registration.session_id,
+                                                        order_by=Registration.position).label("rank"))
+        .where(Registration.session_id.in_(session_ids), Registration.status == RegistrationStatus.WAITLISTED)
+        .subquery()
     )
     rows = db.session.execute(
-        select(Registration, rank)
+        select(Registration, ranks.c.rank).outerjoin(ranks, ranks.c.id == Registration.id)
         .where(Registration.student_id == student.id, Registration.session_id.in_(session_ids))
     ).all()
-    return {
-        reg.session_id: MyPlace(reg, rank_value if reg.status == RegistrationStatus.WAITLISTED else None)
-        for reg, rank_value in rows
-    }
+    return {registration.session_id: MyPlace(registration, rank) for registration, rank in rows}
 
 
 def place_of(student: Student, gs: GroupSession) -> MyPlace | None:
