@@ -1,8 +1,9 @@
-"""Fixtures: one app per run, a clean database per test, clients signed in as each role."""
+"""Fixtures: one app per run, a clean database per test (a rolled-back transaction), clients signed in as each role."""
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 
 # The server's own clock zone must never decide what "today" is for the office (Asia/Shanghai):
@@ -14,10 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask_sqlalchemy.session import Session
 from sqlalchemy import event, text
+from sqlalchemy.pool import Pool
 
 from portal import create_app
-from portal.config import database_url
+from portal.cache import cache
+from portal.config import Config, database_url
 from portal.extensions import db, limiter
 from tests import factories
 
@@ -47,6 +51,16 @@ def _test_database_url(tmp_dir: Path) -> str:
     return "sqlite:///" + str(tmp_dir / "test.sqlite")
 
 
+def _engine_options(url: str) -> dict:
+    options = dict(Config.SQLALCHEMY_ENGINE_OPTIONS)
+    if url.startswith("postgresql"):
+        # a test that waits on a lock fails after a minute instead of hanging the run (SQLite's
+        # busy_timeout does the same): e.g. a second connection writing a row its own test's
+        # uncommitted transaction holds
+        options["connect_args"] = {"options": "-c lock_timeout=60000"}
+    return options
+
+
 @pytest.fixture(scope="session")
 def database_dir():
     with tempfile.TemporaryDirectory(prefix="medpath-test-") as tmp:
@@ -55,7 +69,9 @@ def database_dir():
 
 @pytest.fixture(scope="session")
 def app(database_dir):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": _test_database_url(database_dir)})
+    url = _test_database_url(database_dir)
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)})
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -65,23 +81,121 @@ def app(database_dir):
         db.engine.dispose()
 
 
+def _delete_everything(conn) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+
+
 def _wipe(app) -> None:
+    """Empty every table: after a test whose rows were committed for real, or, called by a test
+    running in its rolled-back transaction, on that test's own connection."""
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if _rolled_back.connection is not None:
+            with _rolled_back.connection.begin_nested() as savepoint:
+                _delete_everything(savepoint.connection)
+            return
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+            _delete_everything(conn)
+
+
+class _JoinedSession(Session):
+    """A session of one test: every one of them (factories, requests, commands, app_ctx) runs on the
+    test's connection, inside its outer transaction; a commit releases a savepoint."""
+
+    def __init__(self, db, **kwargs):
+        if threading.get_ident() != _rolled_back.thread:
+            raise RuntimeError(
+                "a test whose database is rolled back used it from another thread: one connection cannot "
+                "serve two threads. Mark the test @pytest.mark.real_commits.")
+        super().__init__(db, **kwargs)
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return self.bind
+
+
+class _RolledBack:
+    """The state of the test running in one rolled-back transaction (if any)."""
+
+    thread: int | None = None
+    connection = None
+    other_connections = 0
+
+
+_rolled_back = _RolledBack()
+
+
+@event.listens_for(Pool, "checkout")
+def _note_other_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    # a connection taken from a pool while a test runs in its transaction did not see that test's
+    # rows, and what it wrote is not rolled back: the database is wiped after such a test
+    if _rolled_back.thread is not None:
+        _rolled_back.other_connections += 1
+
+
+def _begin_for_pysqlite(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def _in_a_rolled_back_transaction(app):
+    """Indico's pattern: one connection and one outer transaction per test, rolled back at the end.
+
+    pysqlite begins transactions on its own (and not before a SAVEPOINT): on this one connection it is
+    told not to, and SQLAlchemy emits BEGIN itself (the recipe in SQLAlchemy's SQLite notes).
+    """
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    pysqlite = connection.dialect.name == "sqlite"
+    if pysqlite:
+        driver = connection.connection.driver_connection
+        driver.isolation_level = None
+        event.listen(connection, "begin", _begin_for_pysqlite)
+    outer = connection.begin()
+    shared = db.session
+    db.session = db._make_scoped_session(
+        {"class_": _JoinedSession, "bind": connection, "join_transaction_mode": "create_savepoint"})
+    _rolled_back.thread, _rolled_back.connection, _rolled_back.other_connections = threading.get_ident(), connection, 0
+    try:
+        yield
+    finally:
+        # sessions of app contexts still pushed (a test that did not pop its own) are closed too
+        joined, db.session = db.session, shared
+        for session in list(joined.registry.registry.values()):
+            session.close()
+        _rolled_back.thread = _rolled_back.connection = None
+        outer.rollback()
+        if pysqlite:
+            event.remove(connection, "begin", _begin_for_pysqlite)
+            driver.isolation_level = ""
+        connection.close()
+    if _rolled_back.other_connections:
+        _wipe(app)
+
+
+def _needs_real_commits(request) -> bool:
+    """Tests whose rows other connections must see: threads (each with its own connection), a
+    server thread behind a browser, a second engine or process."""
+    return request.node.get_closest_marker("real_commits") is not None or "live_server" in request.fixturenames
 
 
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
     limiter.reset()
-    yield
-    _wipe(app)
+    # a rolled-back change leaves the tables' generations where they were: values built from it
+    # would be found by the next test
+    cache.clear()
+    if _needs_real_commits(request):
+        yield
+        _wipe(app)
+    else:
+        with _in_a_rolled_back_transaction(app):
+            yield
 
 
 @pytest.fixture

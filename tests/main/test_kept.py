@@ -31,6 +31,7 @@ def students_kept(app, monkeypatch):
     app.config.pop("TEST_STUDENTS_SECONDS")
 
 
+@pytest.mark.real_commits
 def test_a_value_is_kept_for_its_time_then_counted_again(app, make_student, students_kept):
     count, clock, built = students_kept
     make_student()
