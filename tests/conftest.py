@@ -124,9 +124,17 @@ class _RolledBack:
     thread: int | None = None
     connection = None
     other_connections = 0
+    # the savepoints that stand for a session's own BEGIN ... COMMIT (not the app's begin_nested)
+    joining_savepoints: set[str] = set()
 
 
 _rolled_back = _RolledBack()
+
+
+@event.listens_for(_JoinedSession, "after_begin")
+def _note_joining_savepoint(session, transaction, connection) -> None:
+    if transaction.parent is None and not transaction.nested:
+        _rolled_back.joining_savepoints.add(connection.get_nested_transaction()._savepoint)
 
 
 @event.listens_for(Pool, "checkout")
@@ -161,6 +169,7 @@ def _in_a_rolled_back_transaction(app):
     db.session = db._make_scoped_session(
         {"class_": _JoinedSession, "bind": connection, "join_transaction_mode": "create_savepoint"})
     _rolled_back.thread, _rolled_back.connection, _rolled_back.other_connections = threading.get_ident(), connection, 0
+    _rolled_back.joining_savepoints = set()
     try:
         yield
     finally:
@@ -272,7 +281,16 @@ def client_as(app, users):
 
 class QueryCounter:
     def __init__(self):
-        self.statements: list[str] = []
+        self.executed: list[str] = []
+
+    @property
+    def statements(self) -> list[str]:
+        """What the app sent, as it would against a database of its own: the savepoints by which a
+        session joins its test's transaction stand for a BEGIN and a COMMIT, which are not counted."""
+        joining = _rolled_back.joining_savepoints
+        return [s for s in self.executed
+                if not (s.startswith(("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT "))
+                        and s.rsplit(" ", 1)[-1] in joining)]
 
     @property
     def count(self) -> int:
@@ -290,7 +308,7 @@ def count_queries(app):
             engine = db.engine
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            counter.statements.append(statement)
+            counter.executed.append(statement)
 
         event.listen(engine, "before_cursor_execute", before)
         try:
