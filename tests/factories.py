@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import itertools
+from functools import cache
+
+from werkzeug.security import generate_password_hash
 
 from portal.accounts import services
 from portal.accounts.models import User
@@ -10,6 +13,13 @@ from portal.students.models import Student
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
+
+
+@cache
+def _default_password_hash() -> str:
+    """The factory password's hash, worked out once per run: scrypt is slow on purpose (~0.2 s),
+    and most tests only need a user who can sign in with PASSWORD."""
+    return generate_password_hash(PASSWORD)
 
 
 def _detach(obj):
@@ -32,7 +42,10 @@ def make_user(app, *, role: str = "student", username: str | None = None, passwo
             must_change_password=must_change_password,
             locale=locale,
         )
-        user.set_password(password)
+        if password == PASSWORD:
+            user.password_hash = _default_password_hash()
+        else:  # a test about passwords gets a hash of its own
+            user.set_password(password)
         db.session.add(user)
         db.session.commit()
         return _detach(user)

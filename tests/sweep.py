@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 ROLES = ("student", "mentor", "alumni", "admin")
+# users with nothing to do with the sweep's student: a second student and that student's own mentor
+OUTSIDERS = {"other_student": "student", "other_mentor": "mentor"}
 LOGIN = "login"  # redirected to the sign-in page
 ALLOWED = "allowed"  # let through by the policy: the page answers (200, a redirect, 400/409/422 for the form)
 ANYONE = {"anon": 200, "student": 200, "mentor": 200, "alumni": 200, "admin": 200}

@@ -42,6 +42,15 @@ EXPECTATIONS = {
                                           only("admin", ok=400)),
 }
 
+# an open slot is its host's, not a student's: every student and mentor browses it, and any student
+# may book it (the outsider already holds an upcoming booking of that kind, the most allowed: 409)
+FOREIGN = {
+    "appointments.slot": {"student": 200, "mentor": 200},
+    "appointments.book": {"student": 409},
+    # another host's series is looked up among the signed-in host's own
+    "appointments.withdraw_series": {"mentor": 404},
+}
+
 
 def objects(app, users, other) -> dict:
     """The sweep's mentor hosts every slot; the sweep's student holds the bookings and is on the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.clock import local_today
@@ -17,6 +18,9 @@ from portal.appointments.models import Booking, BookingStatus, Slot
 from portal.extensions import db
 from portal.notifications.models import Notification
 from tests.appointments.helpers import book, outbox, publish_one
+
+# threads, each with its own connection, race on committed rows
+pytestmark = pytest.mark.real_commits
 
 
 def _race(calls) -> list:

@@ -36,6 +36,19 @@ EXPECTATIONS = {
     "jobs.quality": ("GET", "/jobs/manage/quality", only("admin")),
 }
 
+# a posting is the office's, open to everyone signed in: an outsider reads, saves, applies to and
+# dismisses it like any student, and any mentor may refer it (the empty form names no student)
+FOREIGN = {
+    "jobs.posting": {"student": 200, "mentor": 200},
+    "jobs.save": {"student": 303},
+    "jobs.unsave": {"student": 303},
+    "jobs.apply": {"student": 303},
+    "jobs.dismiss": {"student": 303},
+    "jobs.refer": {"mentor": 400},
+    # another student's licence is looked up among the signed-in student's own
+    "jobs.licence_delete": {"student": 404},
+}
+
 
 def objects(app, users, other):
     from datetime import timedelta

@@ -237,6 +237,7 @@ def test_referrals_reach_the_archive(app, make_student, make_user, make_posting)
         assert db.session.scalar(select(func.count(Referral.id))) == 1
 
 
+@pytest.mark.real_commits
 def test_a_stage_change_made_meanwhile_is_not_overwritten(app, make_student):
     from sqlalchemy import update
 

@@ -58,3 +58,9 @@ EXPECTATIONS = {
     # applied just before, so the office is told it cannot be discarded any more (and sent back)
     "outcomes.import_discard": ("POST", "/outcomes/destinations/import/{import_id}/discard", only("admin", ok=302)),
 }
+
+# a survey is the office's: every student answers it, every mentor reads its results
+FOREIGN = {
+    "outcomes.answer_survey": {"student": 200},
+    "outcomes.survey_results": {"mentor": 200},
+}

@@ -138,6 +138,7 @@ def test_the_list_answers_htmx_with_its_rows_only(app, client_as, make_student):
     assert admin.get("/outcomes/destinations?year=abc").status_code == 400
 
 
+@pytest.mark.real_commits
 def test_two_mentors_recording_at_once_leave_one_current_record(app, make_student, make_user, login):
     student = make_student(graduation_year=2026)
     mentors = [make_user("mentor"), make_user("mentor")]

@@ -201,6 +201,7 @@ def test_the_office_writes_opens_and_closes_a_survey(app, client_as):
     assert "你对目前的工作" in template
 
 
+@pytest.mark.real_commits
 def test_two_answers_at_once_from_one_student_count_once(app, login, make_student):
     student = make_student()
     survey_id = _survey(app)

@@ -85,7 +85,7 @@ def objects(app, users, other):
         assign_mentor(student.id, mentor.id)
         questionnaire, _ = questionnaires.ensure_default_questionnaire()
         today = services.today()
-        round_ = QuestionnaireRound(code="sweep", name_zh="调研", name_en="Survey", questionnaire_id=questionnaire.id,
+        round_ = QuestionnaireRound(code=f"sweep-{student.id}", name_zh="调研", name_en="Survey", questionnaire_id=questionnaire.id,
                                     opens_on=today - timedelta(days=5), closes_on=today + timedelta(days=5))
         db.session.add(round_)
         db.session.flush()

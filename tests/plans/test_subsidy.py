@@ -6,6 +6,7 @@ import io
 import threading
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -113,6 +114,7 @@ def test_step_over_htmx_returns_the_steps(app, client_as, users, make_student):
     assert response.status_code == 200 and "公示期内发现不符合条件" in response.get_data(as_text=True)
 
 
+@pytest.mark.real_commits
 def test_two_officers_confirming_the_same_step_at_once_record_it_once(app, users, make_student):
     student = _graduating(app, make_student)
     put_in_ledger(app, student, category="disabled")

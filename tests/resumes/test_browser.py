@@ -28,6 +28,7 @@ def served(app):
     thread.join()
 
 
+@pytest.mark.real_commits
 def test_items_are_added_moved_and_removed_without_reloading(app, served):
     if not Path(CHROMIUM).is_file():
         if os.environ.get("MEDPATH_REQUIRE_BROWSER") == "1":

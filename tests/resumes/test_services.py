@@ -164,6 +164,7 @@ def test_completing_a_review_logs_coaching_and_notifies_both(student, mentor):
     assert db.session.scalar(select(func.count(Intervention.id))) == 1
 
 
+@pytest.mark.real_commits
 def test_two_mentors_completing_at_once_log_one_review(app, make_student, make_user):
     """Each mentor in their own session and transaction: the conditional update lets one through."""
     import threading

@@ -47,3 +47,12 @@ EXPECTATIONS = {
     "sessions.alumni": ("GET", "/sessions/alumni", only("admin")),
     "sessions.profile": ("GET", "/sessions/profile", only("alumni")),
 }
+
+# a group session is its host's, open to every student: an outsider reads and joins it; leaving a
+# session they have no place in is refused by the rules (409), an empty rating form by the form (400)
+FOREIGN = {
+    "sessions.detail": {"student": 200, "mentor": 200},
+    "sessions.register": {"student": 302},
+    "sessions.leave": {"student": 409},
+    "sessions.rate": {"student": 400},
+}

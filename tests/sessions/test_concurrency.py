@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from portal.accounts.models import User
@@ -14,6 +15,9 @@ from portal.sessions import registration as registration_rules
 from portal.sessions.models import GroupSession, Registration
 from portal.students.models import Student
 from tests.sessions.helpers import make_session
+
+# threads, each with its own connection, race on committed rows
+pytestmark = pytest.mark.real_commits
 
 N_STUDENTS = 200
 SEATS = 30

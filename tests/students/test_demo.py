@@ -9,10 +9,12 @@ from portal.students.models import HardshipClaim, Intervention, MentorAssignment
 
 
 def snapshot(app):
+    # students by number, not id: PostgreSQL's sequences go on where the previous seed left them
     with app.app_context():
         return db.session.execute(
-            select(HardshipClaim.student_id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
-                   HardshipClaim.status).order_by(HardshipClaim.student_id, HardshipClaim.category)
+            select(Student.student_no, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
+                   HardshipClaim.status).join(Student, Student.id == HardshipClaim.student_id)
+            .order_by(Student.student_no, HardshipClaim.category)
         ).all()
 
 

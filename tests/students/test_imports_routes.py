@@ -182,6 +182,7 @@ def test_the_preview_in_chinese(admin):
     assert "确认导入" in page  # needs the merged catalogue
 
 
+@pytest.mark.real_commits
 def test_confirming_twice_at_once_imports_once(app, client_as, make_user, login):
     import threading
 
