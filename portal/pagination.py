@@ -35,7 +35,7 @@ class StatementPagination(Pagination):
     def _query_count(self) -> int:
         if self._query_args["total"] is not None:
             return self._query_args["total"]
-        count = self._query_args["count"]
+        count = self._query_args["count_stmt"]
         if count is None:
             count = select(func.count()).select_from(self._query_args["select"].order_by(None).subquery())
         return db.session.scalar(count) or 0
@@ -45,7 +45,7 @@ def paginate(stmt: Select, *, per_page: int = 50, count: Select | None = None,
              total: int | None = None) -> StatementPagination:
     """The request's page (`?page=`) of `stmt`'s results."""
     # (Pagination's own `count` argument says whether to count at all)
-    return StatementPagination(select=stmt, count=count, total=total, page=_page_number(), per_page=per_page,
+    return StatementPagination(select=stmt, count_stmt=count, total=total, page=_page_number(), per_page=per_page,
                                max_per_page=200, error_out=False)
 
 

@@ -1,8 +1,10 @@
 """The one sanitizer for user-written rich text, and its Jinja filter."""
 from __future__ import annotations
 
+import re
+
 import bleach
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset(
     {
@@ -42,3 +44,10 @@ def clean_html(text: str | None) -> str:
 def sanitize_html(text: str | None) -> Markup:
     """Jinja filter: rich text, cleaned again at display time in case the stored copy predates a rule."""
     return Markup(clean_html(text))
+
+
+def plain_to_html(text: str) -> str:
+    """Rich text to store from what a person typed as plain text: the text escaped, blank lines
+    starting paragraphs, single newlines kept as line breaks."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if p.strip()]
+    return clean_html("".join("<p>" + str(escape(p)).replace("\n", "<br>") + "</p>" for p in paragraphs))

@@ -6,19 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, exists, func, insert, literal, select, update
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
+from portal.cache import cached
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.pagination import bound_viewer, paged
 from portal.students import archive
+from portal.students.access import caseload_student_ids
 from portal.students.models import (
     ClaimSource,
     ClaimStatus,
@@ -31,7 +33,6 @@ from portal.students.models import (
     SpendingSignal,
     Student,
 )
-from portal.students.services import caseload_student_ids
 
 # Defaults from a published practice: a student who eats at the canteen at least 60 times a month
 # yet spends under ¥750 there, month after month, may be in hardship without having said so.
@@ -90,12 +91,8 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
-class SignalError(ValueError):
-    """A follow-up action cannot be done; the message is translated and safe to show."""
-
-    def __init__(self, message: str, *, status: int = 409):
-        super().__init__(message)
-        self.status = status
+# the follow-up routes catch it under this name
+SignalError = RuleViolation
 
 
 # --- thresholds ----------------------------------------------------------------------------------
@@ -147,17 +144,9 @@ def _distinct_values(column, *, descending: bool = False, limit=None):
     return select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.n)
 
 
-_REFERENCE_MONTHS = _distinct_values(SpendingRecord.month, descending=True, limit=bindparam("count"))
-
-
-_MONTHS_KEPT = Kept("FILTER_LISTS_SECONDS", 10, lambda: (SpendingRecord,))
-
-
 def reference_months(count: int) -> list[str]:
-    """The latest `count` months for which any campus-card data was imported, oldest first (kept for
-    FILTER_LISTS_SECONDS; an import in this process shows at once)."""
-    return list(_MONTHS_KEPT.get((count,), lambda: tuple(sorted(db.session.scalars(_REFERENCE_MONTHS,
-                                                                                     {"count": count}).all()))))
+    """The latest `count` months for which any campus-card data was imported, oldest first."""
+    return sorted(db.session.scalars(_distinct_values(SpendingRecord.month, descending=True, limit=count)))
 
 
 def _has_claim(student_id_column):
@@ -302,18 +291,14 @@ def signal_count_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str |
     return _scoped(stmt, viewer, SpendingSignal.student_id)
 
 
-# The tabs' badges: how many open flags and signals the viewer has (kept as the ledger's counts are)
-_OPEN_COUNTS = Kept("LEDGER_COUNTS_SECONDS", 10,
-                    lambda: (SpendingSignal, ListMatch, HardshipClaim, MentorAssignment, Student))
-
-
-def _viewer_key(viewer) -> tuple:
-    return (viewer.role, None if viewer.role == Role.ADMIN else viewer.id)
+# What the tabs' badges count from: kept until one of them changes.
+_COUNTED = ["spending_signals", "list_matches", "hardship_claims", "mentor_assignments", "students"]
 
 
 def open_signal_count(viewer) -> int:
-    return _OPEN_COUNTS.get(("signals", *_viewer_key(viewer)),
-                            lambda: db.session.scalar(signal_count_stmt(viewer)) or 0)
+    """How many open signals the viewer has (the tab's badge)."""
+    return cached("signals.open_signals", lambda: db.session.scalar(signal_count_stmt(viewer)) or 0,
+                  tables=_COUNTED, args=(viewer.id,))
 
 
 def _settled_claim(match_category, match_student):
@@ -359,9 +344,8 @@ def list_match_count_stmt(viewer, *, status: str = "open", category: str | None 
     return _scoped(stmt, viewer, ListMatch.student_id)
 
 
-# --- the lists' statements, built once -------------------------------------------------------------
-# Assembling a list's statements (joins, an EXISTS, a scoped subquery) cost as much as running them.
-# Built once per viewer role, status and filters chosen, with the values as bound parameters.
+# --- retiring: the lists' statements built once per shape; the follow-up routes page the statements
+# above with portal.pagination.paginate instead, after which these go ---------------------------------
 
 @lru_cache(maxsize=64)
 def signal_page_statements(role: str, status: str, by_college: bool) -> tuple[Select, Select]:
@@ -387,8 +371,9 @@ def list_parameters(viewer, **values) -> dict:
 
 
 def open_list_match_count(viewer) -> int:
-    return _OPEN_COUNTS.get(("flags", *_viewer_key(viewer)),
-                            lambda: db.session.scalar(list_match_count_stmt(viewer)) or 0)
+    """How many open flags the viewer has (the tab's badge)."""
+    return cached("signals.open_flags", lambda: db.session.scalar(list_match_count_stmt(viewer)) or 0,
+                  tables=_COUNTED, args=(viewer.id,))
 
 
 def resolution_label(match: ListMatch) -> str:
@@ -411,7 +396,7 @@ def open_claim_from_list_match(match: ListMatch, *, actor) -> HardshipClaim:
     """Put the category in the ledger as a claim awaiting verification, sourced from the list.
     A claim rejected earlier is reopened: the list is new evidence."""
     if match.resolved_at is not None:
-        raise SignalError(_("This flag has already been dealt with."))
+        raise RuleViolation(_("This flag has already been dealt with."), status=409)
     note = _("Found on the certification list \"%(list)s\" imported on %(day)s (matched by %(by)s).",
              list=match.list_name, day=match.imported_at.date().isoformat(),
              by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
@@ -424,7 +409,7 @@ def open_claim_from_list_match(match: ListMatch, *, actor) -> HardshipClaim:
         claim.status = ClaimStatus.PENDING
         claim.evidence_notes = ((claim.evidence_notes or "") + "\n" + note).strip()
     else:
-        raise SignalError(_("The student already has this category in the ledger."))
+        raise RuleViolation(_("The student already has this category in the ledger."), status=409)
     match.resolved_at = utcnow()
     match.resolved_by_id = actor.id
     match.resolution = CLAIM_RESOLUTION
@@ -437,9 +422,9 @@ def open_claim_from_list_match(match: ListMatch, *, actor) -> HardshipClaim:
 def dismiss_list_match(match: ListMatch, *, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise SignalError(_("Say why the flag is dismissed."), status=400)
+        raise RuleViolation(_("Say why the flag is dismissed."))
     if match.resolved_at is not None:
-        raise SignalError(_("This flag has already been dealt with."))
+        raise RuleViolation(_("This flag has already been dealt with."), status=409)
     match.resolved_at = utcnow()
     match.resolved_by_id = actor.id
     match.resolution = (DISMISSED_PREFIX + reason)[:200]
@@ -450,11 +435,11 @@ def open_claim_from_signal(signal: SpendingSignal, *, actor,
                            category: str = HardshipCategory.FINANCIAL_HARDSHIP) -> HardshipClaim:
     """Open a claim sourced from the data signal, pending verification by a counselor."""
     if signal.status != SignalStatus.OPEN or not signal.active:
-        raise SignalError(_("This signal has already been dealt with."))
+        raise RuleViolation(_("This signal has already been dealt with."), status=409)
     if category not in set(HardshipCategory):
-        raise SignalError(_("Choose a hardship category."), status=400)
+        raise RuleViolation(_("Choose a hardship category."))
     if _claim_for(signal.student_id, category) is not None:
-        raise SignalError(_("The student already has this category in the ledger."))
+        raise RuleViolation(_("The student already has this category in the ledger."), status=409)
     months = signal.months or []
     note = _("Campus-card data: on average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
              amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(months))
@@ -474,9 +459,9 @@ def open_claim_from_signal(signal: SpendingSignal, *, actor,
 def dismiss_signal(signal: SpendingSignal, *, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise SignalError(_("Say why the signal is dismissed."), status=400)
+        raise RuleViolation(_("Say why the signal is dismissed."))
     if signal.status != SignalStatus.OPEN or not signal.active:
-        raise SignalError(_("This signal has already been dealt with."))
+        raise RuleViolation(_("This signal has already been dealt with."), status=409)
     signal.status = SignalStatus.DISMISSED
     signal.reason = reason[:200]
     signal.resolved_at = utcnow()
@@ -487,19 +472,12 @@ def dismiss_signal(signal: SpendingSignal, *, actor, reason: str) -> None:
 # --- the archive: mentors and admins see that a flag or signal was raised and how it ended ----------
 
 
-@cache
-def _archive_stmts():
-    return (select(ListMatch).where(ListMatch.student_id == bindparam("student_id")),
-            select(SpendingSignal).where(SpendingSignal.student_id == bindparam("student_id")))
-
-
 @archive.provider
 def archive_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     if for_student:
         return []
     entries = []
-    match_stmt, signal_stmt = _archive_stmts()
-    for match in db.session.scalars(match_stmt, {"student_id": student.id}):
+    for match in db.session.scalars(select(ListMatch).where(ListMatch.student_id == student.id)):
         detail = _("List \"%(list)s\"; matched by %(by)s.", list=match.list_name,
                    by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
         if match.resolved_at is not None:
@@ -509,7 +487,7 @@ def archive_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
             title=_("Found on a certification list: %(category)s", category=category_label(match.category)),
             detail=detail,
         ))
-    for signal in db.session.scalars(signal_stmt, {"student_id": student.id}):
+    for signal in db.session.scalars(select(SpendingSignal).where(SpendingSignal.student_id == student.id)):
         detail = _("On average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
                    amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(signal.months or []))
         if signal.status == SignalStatus.DISMISSED:
