@@ -16,7 +16,7 @@ from portal.clock import local_to_utc, local_zone
 from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.formutil import choices
-from portal.htmx import fragment_or_redirect, is_htmx
+from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.students import (
@@ -116,10 +116,13 @@ def my_profile():
 
 def _own_card(fragment: str, form_name: str, form, student: Student, *, saved: bool, status: int):
     """After saving a card of the student's own profile: the card alone for htmx (saved, or with the
-    form's errors); otherwise back to the profile, or the profile again with the errors."""
-    if saved or is_htmx():
-        return fragment_or_redirect(fragment, url_for("students.my_profile"), message=_("Saved.") if saved else None,
-                                    ok=saved, status=status, student=student, saved=saved, **{form_name: form})
+    form's errors); otherwise back to the profile (302, as the route sweep expects), or the profile
+    again with the errors."""
+    if is_htmx():
+        return render(fragment, fragment, status=status, student=student, saved=saved, **{form_name: form})
+    if saved:
+        flash(_("Saved."), "success")
+        return redirect(url_for("students.my_profile"))
     return _my_profile_page(student, status=status, **{form_name: form})
 
 
@@ -541,10 +544,11 @@ def intervention_done(intervention_id: int):
         abort(400)
     interventions.complete_follow_up(intervention, actor=current_user)
     db.session.commit()
-    return fragment_or_redirect("students/_follow_up.html",
-                                url_for("students.intervention", intervention_id=intervention.id),
-                                message=_("Follow-up marked as done."),
-                                intervention=intervention, button_form=EmptyForm(formdata=None))
+    if is_htmx():
+        return render("students/_follow_up.html", "students/_follow_up.html", intervention=intervention,
+                      button_form=EmptyForm(formdata=None))
+    flash(_("Follow-up marked as done."), "success")
+    return redirect(url_for("students.intervention", intervention_id=intervention.id))
 
 
 # --- the archive, as staff see it -------------------------------------------------------------------
