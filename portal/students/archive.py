@@ -1,6 +1,7 @@
 """The student's archive (就业档案): one timeline to which every feature contributes its entries."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,12 +9,14 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
+from portal.cache import cached
 from portal.extensions import db
 from portal.i18n import gettext as _
+from portal.sanitize import sanitize_html
 from portal.students import labels
 from portal.students.claims import checklist_items, checklist_label, claim_visible_to_student
 from portal.students.models import (
@@ -43,6 +46,16 @@ class ArchiveEntry:
     author_id: int | None = None
     link: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def notes(self) -> Markup:
+        """detail_html as the timeline shows it: through the sanitizer again (a stored note may predate
+        a rule). Cleaning a note costs more than the rest of its entry, and a timeline shows the same
+        notes on every visit: the cleaned text is kept in the cache by the note's digest."""
+        text = self.detail_html or ""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return Markup(cached("archive.notes", lambda: str(sanitize_html(text)), tables=(), args=(digest,),
+                             per_viewer=False))
 
 
 # A provider takes (student, viewer, *, for_student: bool) and returns entries for that student.
@@ -143,21 +156,20 @@ def _checklist_names() -> dict[str, str]:
 @provider
 def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
     """Staff see every claim and check; the student sees their own requests and what was confirmed."""
-    created_by, decided_by = aliased(User), aliased(User)
     claims = db.session.execute(
         select(HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
                HardshipClaim.status, HardshipClaim.created_at, HardshipClaim.decided_at,
-               HardshipClaim.evidence_notes, created_by.display_name.label("created_by_name"))
-        .outerjoin(created_by, created_by.id == HardshipClaim.created_by_id)
+               HardshipClaim.evidence_notes, User.display_name.label("created_by_name"))
+        .outerjoin(User, User.id == HardshipClaim.created_by_id)
         .where(HardshipClaim.student_id == student.id).order_by(HardshipClaim.id)
     ).all()
     checks_of: dict[int, list] = {}
     if claims:
         checks = db.session.execute(
             select(Verification.claim_id, Verification.decided_at, Verification.decision, Verification.checklist,
-                   Verification.note, Verification.decided_by_id, decided_by.display_name.label("decided_by_name"))
+                   Verification.note, Verification.decided_by_id, User.display_name.label("decided_by_name"))
             .join(HardshipClaim, HardshipClaim.id == Verification.claim_id)
-            .outerjoin(decided_by, decided_by.id == Verification.decided_by_id)
+            .outerjoin(User, User.id == Verification.decided_by_id)
             .where(HardshipClaim.student_id == student.id).order_by(Verification.decided_at, Verification.id)
         )
         for check in checks:

@@ -262,10 +262,13 @@ def _assignment_filters(stmt: Select, filters: AssignmentFilters) -> Select:
     return stmt
 
 
+# the student's account, for the name the assignment list shows (its search filter joins users itself)
+_ACCOUNT = aliased(User, name="account")
+
+
 def assignment_query(filters: AssignmentFilters) -> Select:
     """Students for the office's assignment page, as rows of what the list shows."""
-    account = aliased(User, name="account")  # the search filter joins users itself
-    name = select(account.display_name).where(account.id == Student.user_id).correlate(Student).scalar_subquery()
+    name = select(_ACCOUNT.display_name).where(_ACCOUNT.id == Student.user_id).correlate(Student).scalar_subquery()
     stmt = select(
         Student.id, Student.student_no, Student.college, Student.major, Student.degree_level, Student.graduation_year,
         Student.class_name, name.label("name"),

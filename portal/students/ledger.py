@@ -182,13 +182,17 @@ def _walk_the_roster(viewer, filters: LedgerFilters, *, end: int, matching: int,
             and matching > 0 and end * roster < matching * matching)
 
 
+# who decided on a claim, and the student's primary mentor, beside the student's own account
+_DECIDER = aliased(User, name="decider")
+_MENTOR = aliased(User, name="mentor")
+
+
 def listed_claims(viewer, filters: LedgerFilters, *, walk: bool = False) -> Select:
     """The list's rows: each claim with its student's name, the decider and the primary mentor."""
-    decider, mentor = aliased(User, name="decider"), aliased(User, name="mentor")
     # at most one primary mentor per student (uq_mentor_assignments_one_primary): a scalar subquery is exact
     primary_mentor = (
-        select(mentor.display_name)
-        .join(MentorAssignment, MentorAssignment.mentor_id == mentor.id)
+        select(_MENTOR.display_name)
+        .join(MentorAssignment, MentorAssignment.mentor_id == _MENTOR.id)
         .where(MentorAssignment.student_id == Student.id, MentorAssignment.kind == AssignmentKind.PRIMARY)
         .correlate(Student)
         .scalar_subquery()
@@ -197,14 +201,14 @@ def listed_claims(viewer, filters: LedgerFilters, *, walk: bool = False) -> Sele
         HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source, HardshipClaim.status,
         HardshipClaim.decided_at, Student.id.label("student_id"), Student.student_no, Student.college,
         Student.major, Student.graduation_year, User.display_name.label("name"),
-        decider.display_name.label("decided_by"), primary_mentor.label("primary_mentor"),
+        _DECIDER.display_name.label("decided_by"), primary_mentor.label("primary_mentor"),
     )
     if walk:
         stmt = stmt.select_from(_StudentsThenClaims()).where(Student.id == HardshipClaim.student_id)
     else:
         stmt = stmt.select_from(HardshipClaim).join(Student, Student.id == HardshipClaim.student_id)
     stmt = (stmt.join(User, User.id == Student.user_id)
-            .outerjoin(decider, decider.id == HardshipClaim.decided_by_id))
+            .outerjoin(_DECIDER, _DECIDER.id == HardshipClaim.decided_by_id))
     stmt = _claim_filters(_student_filters(scope(stmt, viewer), filters), filters)
     return stmt.order_by(*SORTS.get(filters.sort, SORTS["student_no"]))
 

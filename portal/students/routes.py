@@ -8,7 +8,6 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from portal import audit, policy
 from portal.accounts.models import User
@@ -246,19 +245,18 @@ def _mentor_choices() -> list:
 
 
 def _profile_page(student: Student, *, claim_form=None, status: int = 200):
-    decided_by, author = aliased(User), aliased(User)
     ledger_rows = db.session.execute(
         select(HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
-               HardshipClaim.status, HardshipClaim.decided_at, decided_by.display_name.label("decided_by_name"))
-        .outerjoin(decided_by, decided_by.id == HardshipClaim.decided_by_id)
+               HardshipClaim.status, HardshipClaim.decided_at, User.display_name.label("decided_by_name"))
+        .outerjoin(User, User.id == HardshipClaim.decided_by_id)
         .where(HardshipClaim.student_id == student.id).order_by(HardshipClaim.category)
     ).all()
     # the ten latest interventions, as interventions.visible_interventions selects them for staff
     latest = db.session.execute(
         select(Intervention.id, Intervention.type, Intervention.occurred_at, Intervention.channel,
                Intervention.visibility, Intervention.follow_up_on, Intervention.follow_up_done,
-               author.display_name.label("author_name"))
-        .outerjoin(author, author.id == Intervention.author_id)
+               User.display_name.label("author_name"))
+        .outerjoin(User, User.id == Intervention.author_id)
         .where(Intervention.student_id == student.id,
                or_(Intervention.visibility != Visibility.PRIVATE, Intervention.author_id == current_user.id))
         .order_by(Intervention.occurred_at.desc(), Intervention.id.desc()).limit(10)
