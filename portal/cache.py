@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
         else:
             app.config["CACHE_TYPE"] = "SimpleCache"
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 300)
+    # the in-process cache forgets its oldest values past this many (Redis keeps by its own policy)
+    app.config.setdefault("CACHE_THRESHOLD", 20000)
     app.config.setdefault("CACHE_KEY_PREFIX", "medpath:")
     cache.init_app(app)
 

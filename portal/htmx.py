@@ -17,9 +17,9 @@ def render(page: str, fragment: str, /, *, status: int = 200, **context) -> Resp
 
 
 def fragment_or_redirect(fragment: str, url: str, /, *, message: str | None = None, ok: bool = True,
-                         status: int = 200, **context) -> Response:
+                         status: int = 200, redirect_code: int = 303, **context) -> Response:
     """The answer to an action: for htmx, the changed fragment with the message shown in it; otherwise
-    the message flashed and a redirect (303) to the page the action was taken from."""
+    the message flashed and a redirect (303, or `redirect_code`) to the page the action was taken from."""
     if is_htmx():
         response = make_response(
             render_template(fragment, row_message=message, row_ok=ok, **context), status)
@@ -27,4 +27,4 @@ def fragment_or_redirect(fragment: str, url: str, /, *, message: str | None = No
         return response
     if message:
         flash(message, "success" if ok else "error")
-    return redirect(url, code=303)
+    return redirect(url, code=redirect_code)

@@ -3,12 +3,10 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-from portal.jobs import (
-    manage_routes,  # noqa: E402,F401
-    routes,  # noqa: E402,F401
+from portal.jobs import (  # noqa: E402,F401
+    archive,
+    manage_routes,
+    routes,
 )
-from portal.jobs.templating import init_blueprint
-
-init_blueprint(bp)
 
 blueprints = [bp]

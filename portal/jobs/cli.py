@@ -18,7 +18,8 @@ def recommend(student_nos: tuple[str, ...]):
     """Recompute every student's recommendations against the open postings."""
     from sqlalchemy import select
 
-    from portal.jobs import matching, services
+    from portal.clock import local_today
+    from portal.jobs import matching
     from portal.students.models import Student
 
     student_ids = None
@@ -27,7 +28,7 @@ def recommend(student_nos: tuple[str, ...]):
         if len(student_ids) != len(set(student_nos)):
             raise click.ClickException("Unknown student number.")
     clock = time.perf_counter()
-    result = matching.compute(student_ids=student_ids, today=services.local_today())
+    result = matching.compute(student_ids=student_ids, today=local_today())
     db.session.commit()
     parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.seconds.items())
     click.echo(f"{result.recommendations} recommendations for {result.students} students "
@@ -39,10 +40,10 @@ def recommend(student_nos: tuple[str, ...]):
               help="Remind of saved postings closing within this many days.")
 def remind_deadlines(days: int):
     """Notify students of saved postings about to close (once per posting and student)."""
-    from portal.jobs import services
+    from portal.jobs import tracking
 
     with current_app.test_request_context("/"):
-        count = services.remind_deadlines(days=days)
+        count = tracking.remind_deadlines(days=days)
         db.session.commit()
     click.echo(f"{count} deadline reminders sent.")
 

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 
+from portal.clock import local_today
 from portal.extensions import db
-from portal.jobs import matching, services, vocab
+from portal.jobs import matching, mentoring, tracking, vocab
 from portal.jobs.models import (
     JobPosting,
     MatchFeedback,
@@ -19,6 +20,7 @@ from portal.jobs.models import (
     SavedPosting,
     StudentLicence,
 )
+from portal.jobs.postings import is_open
 from portal.students.models import MentorAssignment, Student
 
 N_POSTINGS = 320
@@ -372,18 +374,18 @@ def _activity(ctx, today: date) -> list[int]:
     with current_app.test_request_context("/"):
         for sid, pid in to_apply:
             start = today - timedelta(days=rng.randint(8, 40))
-            application = services.apply(students[sid], posting=postings[pid], on=start)
+            application = tracking.apply(students[sid], posting=postings[pid], on=start)
             on = start
             for stage in rng.choice([[], ["written_test"], ["interview"], ["written_test", "interview"],
                                      ["interview", "offer"], ["written_test", "interview", "offer", "signed"],
                                      ["rejected"], ["interview", "rejected"]]):
                 on = min(today, on + timedelta(days=rng.randint(2, 9)))
-                services.advance(application, stage=stage, on=on, actor=None)
+                tracking.advance(application, stage=stage, on=on, actor=None)
         for sid in active[:60]:
             if rng.random() < 0.5:
                 continue
             on = today - timedelta(days=rng.randint(1, 30))
-            services.apply(students[sid], employer=rng.choice(["某市人民医院", "仁和体检中心", "某县中医院", "安康连锁药房"]),
+            tracking.apply(students[sid], employer=rng.choice(["某市人民医院", "仁和体检中心", "某县中医院", "安康连锁药房"]),
                            title=rng.choice(["护士", "住院医师", "健康管理师", "执业药师"]), on=on)
         # referrals: each mentor's first students get a post from their recommendations, personally
         mentor_of = dict(db.session.execute(select(MentorAssignment.student_id, MentorAssignment.mentor_id)
@@ -400,14 +402,14 @@ def _activity(ctx, today: date) -> list[int]:
             if index % 2 and sid != active[0]:
                 continue
             posting = db.session.get(JobPosting, pid)
-            if posting is not None and services.is_open(posting, today):
-                services.refer(posting, students[sid], mentor=mentors[mentor_of[sid]], note=rng.choice(notes_pool))
+            if posting is not None and is_open(posting, today):
+                mentoring.refer(posting, students[sid], mentor=mentors[mentor_of[sid]], note=rng.choice(notes_pool))
     return active
 
 
 def seed(ctx) -> None:
     clock = time.perf_counter()
-    today = services.local_today()
+    today = local_today()
     _postings(ctx, today)
     _intentions(ctx)
     _licences(ctx)

@@ -19,14 +19,14 @@ from wtforms.validators import (
     Optional,
 )
 
-from portal.formutil import fixed
+from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
 from portal.jobs import matching, vocab
 
 
 def _pairs(vocabulary: dict, blank=None):
     pairs = list(vocabulary.items())
-    return [("", blank)] + pairs if blank is not None else pairs
+    return choices([("", blank)] + pairs if blank is not None else pairs)
 
 
 class PostingFilterForm(FlaskForm):
@@ -36,38 +36,38 @@ class PostingFilterForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     major = SelectField(_l("Major"), validators=[Optional()], validate_choice=False)
     province = SelectField(_l("Region"), validators=[Optional()],
-                           choices=fixed([("", _l("All regions"))] + [(p, p) for p in vocab.PROVINCES]))
+                           choices=choices([("", _l("All regions"))] + [(p, p) for p in vocab.PROVINCES]))
     level = SelectField(_l("Hospital level"), validators=[Optional()],
-                        choices=fixed(_pairs(vocab.HOSPITAL_LEVELS, _l("Any level"))))
-    grassroots = SelectField(_l("Grassroots"), validators=[Optional()], choices=fixed(
-        [("", _l("Grassroots or not")), ("yes", _l("Grassroots units only")), ("no", _l("Not grassroots"))]))
+                        choices=_pairs(vocab.HOSPITAL_LEVELS, _l("Any level")))
+    grassroots = SelectField(_l("Grassroots"), validators=[Optional()], choices=choices([
+        ("", _l("Grassroots or not")), ("yes", _l("Grassroots units only")), ("no", _l("Not grassroots"))]))
     post_type = SelectField(_l("Post type"), validators=[Optional()],
-                            choices=fixed(_pairs(vocab.POST_TYPES, _l("Any post type"))))
-    deadline = SelectField(_l("Deadline"), validators=[Optional()], choices=fixed(
-        [("", _l("Any deadline")), ("7", _l("Closing within 7 days")), ("30", _l("Closing within 30 days"))]))
+                            choices=_pairs(vocab.POST_TYPES, _l("Any post type")))
+    deadline = SelectField(_l("Deadline"), validators=[Optional()], choices=choices([
+        ("", _l("Any deadline")), ("7", _l("Closing within 7 days")), ("30", _l("Closing within 30 days"))]))
 
 
 class PostingForm(FlaskForm):
     title = StringField(_l("Post title"), validators=[DataRequired(), Length(max=200)])
     employer = StringField(_l("Employer"), validators=[DataRequired(), Length(max=200)])
-    unit_nature = SelectField(_l("Nature of the unit"), choices=fixed(_pairs(vocab.UNIT_NATURES)))
-    hospital_level = SelectField(_l("Hospital level"), choices=fixed(_pairs(vocab.HOSPITAL_LEVELS, _l("Not a graded hospital"))))
-    grassroots_type = SelectField(_l("Grassroots unit"), choices=fixed(_pairs(vocab.GRASSROOTS_TYPES, _l("Not a grassroots unit"))))
-    emerging_field = SelectField(_l("Emerging field"), choices=fixed(_pairs(vocab.EMERGING_FIELDS, _l("None"))))
-    province = SelectField(_l("Province"), choices=fixed([(p, p) for p in vocab.PROVINCES]))
+    unit_nature = SelectField(_l("Nature of the unit"), choices=_pairs(vocab.UNIT_NATURES))
+    hospital_level = SelectField(_l("Hospital level"), choices=_pairs(vocab.HOSPITAL_LEVELS, _l("Not a graded hospital")))
+    grassroots_type = SelectField(_l("Grassroots unit"), choices=_pairs(vocab.GRASSROOTS_TYPES, _l("Not a grassroots unit")))
+    emerging_field = SelectField(_l("Emerging field"), choices=_pairs(vocab.EMERGING_FIELDS, _l("None")))
+    province = SelectField(_l("Province"), choices=choices([(p, p) for p in vocab.PROVINCES]))
     city = StringField(_l("City or county"), validators=[Optional(), Length(max=64)])
-    post_type = SelectField(_l("Post type"), choices=fixed(_pairs(vocab.POST_TYPES)))
+    post_type = SelectField(_l("Post type"), choices=_pairs(vocab.POST_TYPES))
     majors = StringField(_l("Majors accepted (separated by 、 or commas; empty for any major)"),
                          validators=[Optional(), Length(max=2000)])
-    min_degree = SelectField(_l("Minimum degree"), choices=fixed(_pairs(vocab.DEGREES)))
-    licence_required = SelectField(_l("Licence required"), choices=fixed(_pairs(vocab.LICENCES, _l("None"))))
+    min_degree = SelectField(_l("Minimum degree"), choices=_pairs(vocab.DEGREES))
+    licence_required = SelectField(_l("Licence required"), choices=_pairs(vocab.LICENCES, _l("None")))
     openings = IntegerField(_l("Openings"), default=1, validators=[Optional()])
     salary_min = IntegerField(_l("Monthly salary from (yuan)"), validators=[Optional()])
     salary_max = IntegerField(_l("Monthly salary to (yuan)"), validators=[Optional()])
     deadline = DateField(_l("Application deadline"), validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     source_url = StringField(_l("Source link"), validators=[Optional(), Length(max=500)])
-    status = SelectField(_l("Status"), choices=fixed(_pairs(vocab.STATUSES)))
+    status = SelectField(_l("Status"), choices=_pairs(vocab.STATUSES))
     submit = SubmitField(_l("Save posting"))
 
     def data_for_service(self) -> dict:
@@ -78,7 +78,7 @@ class PostingForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=fixed(_pairs(vocab.STATUSES)))
+    status = SelectField(_l("Status"), choices=_pairs(vocab.STATUSES))
     submit = SubmitField(_l("Change status"))
 
 
@@ -88,17 +88,15 @@ class ManageFilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validators=[Optional()],
-                         choices=fixed(_pairs(vocab.STATUSES, _l("Any status"))))
-
-
-DISMISS_REASON_LABEL = _l("Why not?")  # the recommendation cards write the form out with these
-DISMISS_NOTE_LABEL = _l("Anything else (optional)")
+                         choices=_pairs(vocab.STATUSES, _l("Any status")))
 
 
 class DismissForm(FlaskForm):
-    reason = SelectField(DISMISS_REASON_LABEL, choices=fixed(_pairs(vocab.DISMISS_REASONS)),
-                         validators=[DataRequired()])
-    note = StringField(DISMISS_NOTE_LABEL, validators=[Optional(), Length(max=500)])
+    """What a recommendation card's "not interested" form sends (the cards write it out in
+    jobs/_recommendation.html, one per card, with the same labels)."""
+
+    reason = SelectField(_l("Why not?"), choices=_pairs(vocab.DISMISS_REASONS), validators=[DataRequired()])
+    note = StringField(_l("Anything else (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Not interested"))
 
 
@@ -135,7 +133,7 @@ class StageForm(FlaskForm):
 
 
 class LicenceForm(FlaskForm):
-    licence = SelectField(_l("Licence"), choices=fixed(_pairs(vocab.LICENCES)))
+    licence = SelectField(_l("Licence"), choices=_pairs(vocab.LICENCES))
     obtained_on = DateField(_l("Obtained on (optional)"), validators=[Optional()])
     submit = SubmitField(_l("Add licence"))
 

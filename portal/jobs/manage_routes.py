@@ -13,10 +13,12 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal import audit, policy
+from portal.clock import local_today
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
-from portal.jobs import bp, imports, matching, services, vocab
+from portal.jobs import bp, feedback, imports, matching, postings, search, vocab
 from portal.jobs.forms import (
     EmptyForm,
     ImportForm,
@@ -27,8 +29,7 @@ from portal.jobs.forms import (
 )
 from portal.jobs.models import JobPosting, PostingImport
 from portal.jobs.routes import get_posting_or_404
-from portal.jobs.services import JobsError
-from portal.pagination import paginate_rows
+from portal.pagination import paginate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,7 +43,7 @@ MANAGE_COLUMNS = (
 
 def _manage_stmt(form: ManageFilterForm, columns=None):
     statuses = (form.status.data,) if form.status.data else tuple(vocab.STATUSES)
-    return services.search_postings(q=form.q.data, statuses=statuses, columns=columns)
+    return search.search_postings(q=form.q.data, statuses=statuses, columns=columns)
 
 
 @bp.route("/manage")
@@ -52,9 +53,8 @@ def manage():
     form = ManageFilterForm(request.args)
     if not form.validate():
         abort(400)
-    page = paginate_rows(_manage_stmt(form, MANAGE_COLUMNS), per_page=50)
-    return render("jobs/manage.html", "jobs/_manage_rows.html", form=form, page=page, vocab=vocab,
-                  today=services.local_today())
+    page = paginate(_manage_stmt(form, MANAGE_COLUMNS), per_page=50)
+    return render("jobs/manage.html", "jobs/_manage_rows.html", form=form, page=page, today=local_today())
 
 
 def _posting_form_page(form: PostingForm, posting: JobPosting | None, status: int = 200):
@@ -63,8 +63,8 @@ def _posting_form_page(form: PostingForm, posting: JobPosting | None, status: in
 
 def _save(form: PostingForm, posting: JobPosting | None):
     try:
-        saved = services.save_posting(posting, form.data_for_service(), actor=current_user)
-    except JobsError as error:
+        saved = postings.save_posting(posting, form.data_for_service(), actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
         field = getattr(form, error.field, None) if error.field else None
         (field or form.title).errors = [*((field or form.title).errors or []), str(error)]
@@ -123,8 +123,8 @@ def posting_status(posting_id: int):
         flash(_("Choose one of the listed values."), "error")
         return redirect(url_for("jobs.posting", posting_id=posting.id), code=303)
     try:
-        services.set_status(posting, form.status.data, actor=current_user)
-    except JobsError as error:
+        postings.set_status(posting, form.status.data, actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("jobs.posting", posting_id=posting.id), code=303)
@@ -145,7 +145,7 @@ def import_upload():
         upload = form.file.data
         try:
             staged, preview = imports.stage(upload.read(), upload.filename, actor=current_user)
-        except JobsError as error:
+        except RuleViolation as error:
             db.session.rollback()
             form.file.errors = [str(error)]
             return render_template("jobs/import.html", form=form), 400
@@ -167,7 +167,7 @@ def import_confirm(import_id: int):
         abort(400)
     try:
         count = imports.confirm(upload, actor=current_user)
-    except JobsError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("jobs.import_upload"), code=303)
@@ -197,10 +197,10 @@ def export():
     form = ManageFilterForm(request.args)
     if not form.validate():
         abort(400)
-    postings = db.session.scalars(_manage_stmt(form).limit(20000)).all()
-    audit.record(current_user, "jobs.postings_exported", None, target_type="JobPosting", detail=f"{len(postings)} rows")
+    chosen = db.session.scalars(_manage_stmt(form).limit(20000)).all()
+    audit.record(current_user, "jobs.postings_exported", None, target_type="JobPosting", detail=f"{len(chosen)} rows")
     db.session.commit()
-    return _xlsx(imports.export(postings), "postings.xlsx")
+    return _xlsx(imports.export(chosen), "postings.xlsx")
 
 
 # --- match quality and weights ---------------------------------------------------------------------
@@ -214,9 +214,9 @@ def quality():
     if form.validate_on_submit():
         values = {key: getattr(form, f"w_{key}").data for key in matching.DEFAULT_WEIGHTS}
         try:
-            services.set_weights(values, per_student=form.per_student.data, discovery_slots=form.discovery_slots.data,
+            feedback.set_weights(values, per_student=form.per_student.data, discovery_slots=form.discovery_slots.data,
                                  actor=current_user)
-        except JobsError as error:
+        except RuleViolation as error:
             db.session.rollback()
             field = getattr(form, f"w_{error.field}", None) or getattr(form, error.field or "", None) or form.per_student
             field.errors = [*field.errors, str(error)]
@@ -234,6 +234,6 @@ def quality():
         form.per_student.data = tuning["jobs.per_student"]
         form.discovery_slots.data = tuning["jobs.discovery_slots"]
     by = "college" if request.args.get("by") == "college" else "major"
-    return render_template("jobs/quality.html", form=form, stats=services.match_quality(by=by), by=by,
+    return render_template("jobs/quality.html", form=form, stats=feedback.match_quality(by=by), by=by,
                            weight_fields=[getattr(form, f"w_{k}") for k in matching.DEFAULT_WEIGHTS],
                            reasons=vocab.DISMISS_REASONS), status

@@ -5,17 +5,17 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import func, select
 
 from portal import policy
+from portal.clock import local_today
+from portal.errors import RuleViolation
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.formutil import choices
+from portal.htmx import fragment_or_redirect, render
 from portal.i18n import gettext as _
-from portal.jobs import bp, matching, services, vocab
+from portal.jobs import bp, feedback, matching, mentoring, search, tracking, vocab
 from portal.jobs.forms import (
-    DISMISS_NOTE_LABEL,
-    DISMISS_REASON_LABEL,
     ApplyForm,
     CaseloadFilterForm,
     DismissForm,
@@ -27,11 +27,10 @@ from portal.jobs.forms import (
     StageForm,
 )
 from portal.jobs.models import Application, JobPosting, StudentLicence
-from portal.jobs.services import JobsError
-from portal.jobs.templating import labels
-from portal.pagination import paginate_rows
+from portal.jobs.postings import is_open
+from portal.pagination import paginate
+from portal.students.access import signed_in_student, student_of_user
 from portal.students.models import Student
-from portal.students.services import student_of_user
 
 # --- loaders: abort early ---------------------------------------------------------------------
 
@@ -44,14 +43,6 @@ def get_posting_or_404(posting_id: int) -> JobPosting:
 
 def get_student_or_404(student_id: int) -> Student:
     student = db.session.get(Student, student_id)
-    if student is None:
-        abort(404)
-    return student
-
-
-def own_student() -> Student:
-    """The signed-in student's record (after policy "jobs.own")."""
-    student = student_of_user(current_user)
     if student is None:
         abort(404)
     return student
@@ -73,12 +64,10 @@ def _back(default: str) -> str:
     return default
 
 
-def _error(error: JobsError, fallback: str):
-    """A refused action: the message with its status for htmx, a flash and the page otherwise."""
-    if is_htmx():
-        return render_template("jobs/_message.html", message=str(error), ok=False), error.status
-    flash(str(error), "error")
-    return redirect(fallback, code=303)
+def _refused(error: RuleViolation, url: str):
+    """A refused action: the message with its status for htmx; otherwise flashed, back to `url`."""
+    db.session.rollback()
+    return fragment_or_redirect("jobs/_message.html", url, message=str(error), ok=False, status=error.status)
 
 
 # --- postings -------------------------------------------------------------------------------------
@@ -88,23 +77,22 @@ def _error(error: JobsError, fallback: str):
 def postings():
     policy.require("jobs.browse")
     form = PostingFilterForm(request.args)
-    form.major.choices = services.major_choices()
+    form.major.choices = choices([("", _("All majors"))] + [(m, m) for m in search.known_majors()])
     if not form.validate():
         abort(400)
-    stmt = services.search_postings(
+    stmt = search.search_postings(
         q=form.q.data, major=form.major.data or None, province=form.province.data or None,
         level=form.level.data or None, grassroots=form.grassroots.data or None, post_type=form.post_type.data or None,
-        deadline_within=int(form.deadline.data) if form.deadline.data else None, columns=services.LIST_COLUMNS,
+        deadline_within=int(form.deadline.data) if form.deadline.data else None, columns=search.LIST_COLUMNS,
     )
     if current_user.role == "student":
-        page = paginate_rows(stmt.add_columns(services.saved_by_user(current_user.id)), per_page=20,
-                             count=select(func.count()).select_from(stmt.order_by(None).subquery()))
+        page = paginate(stmt.add_columns(search.saved_by_user(current_user.id)), per_page=20,
+                        count=select(func.count()).select_from(stmt.order_by(None).subquery()))
         saved = {p.id for p in page.items if p.saved}
     else:
-        page, saved = paginate_rows(stmt, per_page=20), set()
-    ids = [p.id for p in page.items]
+        page, saved = paginate(stmt, per_page=20), set()
     return render("jobs/postings.html", "jobs/_results.html", form=form, page=page, saved=saved,
-                  majors=services.major_names(ids), today=services.local_today(), vocab=vocab)
+                  majors=search.major_names([p.id for p in page.items]), today=local_today())
 
 
 @bp.route("/<int:posting_id>")
@@ -115,28 +103,24 @@ def posting(posting_id: int):
     student = student_of_user(current_user) if current_user.role == "student" else None
     context = {"saved": False, "application": None, "referrals": [], "refer_form": None, "apply_form": None}
     if student is not None:
-        services.record_viewed(student, posting)
+        feedback.record_viewed(student, posting)
         db.session.commit()
-        context["saved"] = bool(services.saved_ids(student, [posting.id]))
-        context["application"] = services.applied_ids(student).get(posting.id)
-        context["referrals"] = [r for r in services.referrals_for(student) if r.posting_id == posting.id]
-        context["apply_form"] = ApplyForm(formdata=None, on=services.local_today())
-    if current_user.role == "mentor" and services.is_open(posting):
+        context["saved"] = bool(tracking.saved_ids(student, [posting.id]))
+        context["application"] = tracking.applied_ids(student).get(posting.id)
+        context["referrals"] = [r for r in mentoring.referrals_for(student) if r.posting_id == posting.id]
+        context["apply_form"] = ApplyForm(formdata=None, on=local_today())
+    if current_user.role == "mentor" and is_open(posting):
         form = ReferForm(formdata=None)
-        form.student_id.choices = [(s.id, f"{s.user.display_name} · {s.student_no} · {s.major}")
-                                   for s in services.mentors_students_for_referral(current_user)]
+        form.student_id.choices = choices([(s.id, f"{s.user.display_name} · {s.student_no} · {s.major}")
+                                           for s in mentoring.mentors_students_for_referral(current_user)])
         context["refer_form"] = form
-    return render_template("jobs/posting.html", posting=posting, student=student, vocab=vocab,
-                           is_open=services.is_open(posting), button_form=EmptyForm(formdata=None),
-                           today=services.local_today(), **context)
+    return render_template("jobs/posting.html", posting=posting, student=student, is_open=is_open(posting),
+                           today=local_today(), **context)
 
 
-def _save_response(posting: JobPosting, saved: bool, message: str):
-    if is_htmx():
-        return render("jobs/posting.html", "jobs/_save_button.html", posting=posting, saved=saved,
-                      button_form=EmptyForm(formdata=None), message=message)
-    flash(message, "success")
-    return redirect(_back(url_for("jobs.posting", posting_id=posting.id)), code=303)
+def _saved_toggle(posting: JobPosting, saved: bool, message: str):
+    return fragment_or_redirect("jobs/_save_button.html", _back(url_for("jobs.posting", posting_id=posting.id)),
+                                message=message, posting=posting, saved=saved)
 
 
 @bp.post("/<int:posting_id>/save")
@@ -145,16 +129,15 @@ def save(posting_id: int):
     posting = get_posting_or_404(posting_id)
     policy.require("posting.view", posting)
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.save(student, posting)
-    except JobsError as error:
-        db.session.rollback()
-        return _error(error, url_for("jobs.posting", posting_id=posting.id))
+        tracking.save(student, posting)
+    except RuleViolation as error:
+        return _refused(error, url_for("jobs.posting", posting_id=posting.id))
     db.session.commit()
-    return _save_response(posting, True, _("Saved. You will be reminded before it closes."))
+    return _saved_toggle(posting, True, _("Saved. You will be reminded before it closes."))
 
 
 @bp.post("/<int:posting_id>/unsave")
@@ -163,27 +146,27 @@ def unsave(posting_id: int):
     posting = get_posting_or_404(posting_id)
     policy.require("posting.view", posting)
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.unsave(student, posting)
+    tracking.unsave(student, posting)
     db.session.commit()
-    return _save_response(posting, False, _("Removed from your saved postings."))
+    return _saved_toggle(posting, False, _("Removed from your saved postings."))
 
 
 @bp.route("/saved")
 @login_required
 def saved():
     policy.require("jobs.own")
-    student = own_student()
-    return render_template("jobs/saved.html", items=services.saved_postings(student), today=services.local_today(),
-                           applied=services.applied_ids(student), button_form=EmptyForm(formdata=None), vocab=vocab)
+    student = signed_in_student()
+    return render_template("jobs/saved.html", items=tracking.saved_postings(student), today=local_today(),
+                           applied=tracking.applied_ids(student))
 
 
 # --- recommendations ----------------------------------------------------------------------------
 
 def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dict:
-    recommendations = services.recommendations_for(student, with_saved=viewer_is_student)
+    recommendations = feedback.recommendations_for(student, with_saved=viewer_is_student)
     return {
         "student": student,
         "all_shown": viewer_is_student and all(r.shown for r in recommendations),
@@ -191,8 +174,7 @@ def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dic
         "saved": {r.id for r in recommendations if viewer_is_student and r.saved},
         "computed_at": recommendations[0].computed_at if recommendations else None,
         "viewer_is_student": viewer_is_student,
-        "vocab": vocab,
-        "today": services.local_today(),
+        "today": local_today(),
     }
 
 
@@ -200,34 +182,28 @@ def _recommendation_context(student: Student, *, viewer_is_student: bool) -> dic
 @login_required
 def recommendations():
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     context = _recommendation_context(student, viewer_is_student=True)
-    page = render_template("jobs/recommendations.html", **context, referrals=services.referrals_for(student),
-                           licences=services.licences_of(student), **_dismiss_widgets())
+    # the "not interested" choices, translated once for all the cards of the page
+    reasons = [(code, str(label)) for code, label in vocab.DISMISS_REASONS.items()]
+    page = render_template("jobs/recommendations.html", **context, referrals=mentoring.referrals_for(student),
+                           licences=feedback.licences_of(student), dismiss_reasons=reasons)
     # counted as shown once the page is written (a commit before would expire the student and the user
     # the page reads, and load them again), and only when one was not counted yet
     if not context["all_shown"]:
-        services.record_shown(student)
+        feedback.record_shown(student)
         db.session.commit()
     return page
-
-
-def _dismiss_widgets() -> dict:
-    """The "not interested" form's labels and options, translated once for all the cards of the page."""
-    options = Markup("").join(Markup('<option value="{}">{}</option>').format(code, str(label))
-                              for code, label in vocab.DISMISS_REASONS.items())
-    return {"dismiss_options": options, "dismiss_labels": {
-        "reason": str(DISMISS_REASON_LABEL), "note": str(DISMISS_NOTE_LABEL), "submit": _("Not interested")}}
 
 
 @bp.post("/recommendations/refresh")
 @login_required
 def refresh():
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.refresh_student(student)
+    feedback.refresh_student(student)
     db.session.commit()
     flash(_("Your recommendations are up to date."), "success")
     return redirect(url_for("jobs.recommendations"), code=303)
@@ -239,22 +215,18 @@ def dismiss(posting_id: int):
     posting = get_posting_or_404(posting_id)
     policy.require("posting.view", posting)
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     form = DismissForm()
+    back = url_for("jobs.recommendations")
     if not form.validate_on_submit():
-        error = JobsError(_("Choose why this post does not interest you."), field="reason")
-        return _error(error, url_for("jobs.recommendations"))
+        return _refused(RuleViolation(_("Choose why this post does not interest you."), field="reason"), back)
     try:
-        services.dismiss(student, posting, reason=form.reason.data, note=form.note.data or "")
-    except JobsError as error:
-        db.session.rollback()
-        return _error(error, url_for("jobs.recommendations"))
+        feedback.dismiss(student, posting, reason=form.reason.data, note=form.note.data or "")
+    except RuleViolation as error:
+        return _refused(error, back)
     db.session.commit()
-    message = _("Thank you. %(title)s will not be recommended to you again.", title=posting.title)
-    if is_htmx():
-        return render_template("jobs/_message.html", message=message, ok=True)
-    flash(message, "success")
-    return redirect(url_for("jobs.recommendations"), code=303)
+    return fragment_or_redirect("jobs/_message.html", back, message=_(
+        "Thank you. %(title)s will not be recommended to you again.", title=posting.title))
 
 
 # --- licences -------------------------------------------------------------------------------------
@@ -263,13 +235,13 @@ def dismiss(posting_id: int):
 @login_required
 def licences():
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     form = LicenceForm()
     status = 200
     if form.validate_on_submit():
         try:
-            services.add_licence(student, form.licence.data, obtained_on=form.obtained_on.data)
-        except JobsError as error:
+            feedback.add_licence(student, form.licence.data, obtained_on=form.obtained_on.data)
+        except RuleViolation as error:
             db.session.rollback()
             getattr(form, error.field or "licence").errors.append(str(error))
             status = error.status
@@ -279,7 +251,7 @@ def licences():
             return redirect(url_for("jobs.licences"), code=303)
     elif request.method == "POST":
         status = 400
-    return render_template("jobs/licences.html", form=form, items=services.licences_of(student), vocab=vocab,
+    return render_template("jobs/licences.html", form=form, items=feedback.licences_of(student),
                            button_form=EmptyForm(formdata=None)), status
 
 
@@ -287,13 +259,13 @@ def licences():
 @login_required
 def licence_delete(licence_id: int):
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     licence = db.session.get(StudentLicence, licence_id)
     if licence is None or licence.student_id != student.id:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.remove_licence(licence)
+    feedback.remove_licence(licence)
     db.session.commit()
     flash(_("Licence removed."), "success")
     return redirect(url_for("jobs.licences"), code=303)
@@ -305,25 +277,25 @@ def licence_delete(licence_id: int):
 @login_required
 def applications():
     policy.require("jobs.own")
-    student = own_student()
-    form = OutsideApplicationForm(formdata=None, on=services.local_today())
-    return render_template("jobs/applications.html", student=student, items=services.applications_for(student),
-                           form=form, vocab=vocab)
+    student = signed_in_student()
+    form = OutsideApplicationForm(formdata=None, on=local_today())
+    return render_template("jobs/applications.html", student=student, items=tracking.applications_for(student),
+                           form=form)
 
 
 @bp.post("/applications")
 @login_required
 def application_new():
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     form = OutsideApplicationForm()
     status = 400
     if form.validate_on_submit():
         try:
-            application = services.apply(student, employer=form.employer.data, title=form.title.data,
-                                         source_url=form.source_url.data or "", on=form.on.data,
-                                         notes=form.notes.data or "", actor=current_user)
-        except JobsError as error:
+            application = tracking.apply(student, employer=form.employer.data, title=form.title.data,
+                                     source_url=form.source_url.data or "", on=form.on.data,
+                                     notes=form.notes.data or "", actor=current_user)
+        except RuleViolation as error:
             db.session.rollback()
             getattr(form, error.field or "title", form.title).errors.append(str(error))
             status = error.status
@@ -331,8 +303,8 @@ def application_new():
             db.session.commit()
             flash(_("Application added. Record each stage as it comes."), "success")
             return redirect(url_for("jobs.application", application_id=application.id), code=303)
-    return render_template("jobs/applications.html", student=student, items=services.applications_for(student),
-                           form=form, vocab=vocab), status
+    return render_template("jobs/applications.html", student=student, items=tracking.applications_for(student),
+                           form=form), status
 
 
 @bp.post("/<int:posting_id>/apply")
@@ -341,29 +313,29 @@ def apply(posting_id: int):
     posting = get_posting_or_404(posting_id)
     policy.require("posting.view", posting)
     policy.require("jobs.own")
-    student = own_student()
+    student = signed_in_student()
     form = ApplyForm()
+    back = url_for("jobs.posting", posting_id=posting.id)
     if not form.validate_on_submit():
-        return _error(JobsError(_("Enter the date you applied."), field="on"), url_for("jobs.posting", posting_id=posting.id))
+        return _refused(RuleViolation(_("Enter the date you applied."), field="on"), back)
     try:
-        application = services.apply(student, posting=posting, on=form.on.data, notes=form.notes.data or "",
-                                     actor=current_user)
-    except JobsError as error:
-        db.session.rollback()
-        return _error(error, url_for("jobs.posting", posting_id=posting.id))
+        application = tracking.apply(student, posting=posting, on=form.on.data, notes=form.notes.data or "",
+                                 actor=current_user)
+    except RuleViolation as error:
+        return _refused(error, back)
     db.session.commit()
     flash(_("Application tracked. Record each stage as it comes."), "success")
     return redirect(url_for("jobs.application", application_id=application.id), code=303)
 
 
 def _application_page(application: Application, form: StageForm | None, status: int = 200):
-    return render_template("jobs/application.html", application=application, form=form, vocab=vocab,
-                           events=application.events, may_edit=policy.may(current_user, "application.edit", application)), status
+    return render_template("jobs/application.html", application=application, form=form, events=application.events,
+                           may_edit=policy.may(current_user, "application.edit", application)), status
 
 
 def _stage_form(application: Application, formdata=None) -> StageForm:
-    form = StageForm(formdata=formdata, on=services.local_today()) if formdata is None else StageForm()
-    form.stage.choices = [(s, vocab.label(vocab.APPLICATION_STAGES, s)) for s in services.allowed_stages(application)]
+    form = StageForm(formdata=formdata, on=local_today()) if formdata is None else StageForm()
+    form.stage.choices = choices([(s, vocab.label(vocab.APPLICATION_STAGES, s)) for s in tracking.allowed_stages(application)])
     return form
 
 
@@ -385,9 +357,9 @@ def application_stage(application_id: int):
     if not form.validate_on_submit():
         return _application_page(application, form, 400)
     try:
-        services.advance(application, stage=form.stage.data, on=form.on.data, note=form.note.data or "",
-                         actor=current_user)
-    except JobsError as error:
+        tracking.advance(application, stage=form.stage.data, on=form.on.data, note=form.note.data or "",
+                     actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
         application = get_application_or_404(application_id)
         form = _stage_form(application, formdata=request.form)
@@ -409,9 +381,9 @@ def caseload():
     form = CaseloadFilterForm(request.args)
     if not form.validate():
         abort(400)
-    students = services.caseload_students(current_user, q=form.q.data)
-    page = paginate_rows(services.with_job_search_counts(students), per_page=50,
-                         count=select(func.count()).select_from(students.order_by(None).subquery()))
+    students = mentoring.caseload_students(current_user, q=form.q.data)
+    page = paginate(mentoring.with_job_search_counts(students), per_page=50,
+                    count=select(func.count()).select_from(students.order_by(None).subquery()))
     return render("jobs/caseload.html", "jobs/_caseload_rows.html", form=form, page=page)
 
 
@@ -422,9 +394,9 @@ def student(student_id: int):
     policy.require("jobs.student_view", student)
     context = _recommendation_context(student, viewer_is_student=False)  # a read-only view, even for the student
     return render_template(
-        "jobs/student.html", **context, applications=services.applications_for(student),
-        saved_items=services.saved_postings(student), dismissed=services.dismissed_for(student),
-        referrals=services.referrals_for(student), licences=services.licences_of(student),
+        "jobs/student.html", **context, applications=tracking.applications_for(student),
+        saved_items=tracking.saved_postings(student), dismissed=feedback.dismissed_for(student),
+        referrals=mentoring.referrals_for(student), licences=feedback.licences_of(student),
         may_refer=policy.may(current_user, "jobs.refer", student), refer_form=ReferForm(formdata=None),
     )
 
@@ -441,26 +413,30 @@ def refer(posting_id: int):
         abort(400)
     student = get_student_or_404(student_id)
     policy.require("jobs.refer", student)
-    fallback = _back(url_for("jobs.student", student_id=student.id))
+    back = _back(url_for("jobs.student", student_id=student.id))
     if not form.validate_on_submit():
-        return _error(JobsError(_("At most %(n)d characters.", n=1000), field="note"), fallback)
+        return _refused(RuleViolation(_("At most %(n)d characters.", n=1000), field="note"), back)
     try:
-        services.refer(posting, student, mentor=current_user, note=form.note.data or "")
-    except JobsError as error:
-        db.session.rollback()
-        return _error(error, fallback)
+        mentoring.refer(posting, student, mentor=current_user, note=form.note.data or "")
+    except RuleViolation as error:
+        return _refused(error, back)
     db.session.commit()
-    message = _("%(title)s was referred to %(name)s, who has been notified.", title=posting.title, name=student.name)
-    if is_htmx():
-        return render_template("jobs/_message.html", message=message, ok=True)
-    flash(message, "success")
-    return redirect(fallback, code=303)
+    return fragment_or_redirect("jobs/_message.html", back, message=_(
+        "%(title)s was referred to %(name)s, who has been notified.", title=posting.title, name=student.name))
 
 
-# names used by the templates to show labels
+# labels of the vocabularies' codes, in the reader's language: {{ posting.post_type|job_label("post_type") }}
+LABELS = {
+    "level": vocab.HOSPITAL_LEVELS, "nature": vocab.UNIT_NATURES, "grassroots": vocab.GRASSROOTS_TYPES,
+    "post_type": vocab.POST_TYPES, "degree": vocab.DEGREES, "licence": vocab.LICENCES,
+    "emerging": vocab.EMERGING_FIELDS, "status": vocab.STATUSES, "stage": vocab.APPLICATION_STAGES,
+    "reason": vocab.DISMISS_REASONS,
+}
+
+
 @bp.app_template_filter("job_label")
 def job_label(code, kind: str) -> str:
-    return labels(kind)[code]
+    return vocab.label(LABELS[kind], code)
 
 
 @bp.app_template_filter("salary")
@@ -473,4 +449,3 @@ def salary(posting) -> str:
     if low is not None:
         return _("from %(low)d yuan a month", low=low)
     return _("up to %(high)d yuan a month", high=high)
-

@@ -5,8 +5,5 @@ from flask import Blueprint
 bp = Blueprint("resumes", __name__, url_prefix="/resumes")
 
 from portal.resumes import archive, routes  # noqa: E402,F401
-from portal.resumes.templating import init_blueprint  # noqa: E402
-
-init_blueprint(bp)
 
 blueprints = [bp]

@@ -24,7 +24,7 @@ from portal.resumes.models import (
     ResumeVersion,
 )
 from portal.resumes.sections import anchor_label
-from portal.resumes.services import build_document
+from portal.resumes.documents import build_document
 from portal.settings import put as put_setting
 from portal.students.models import Intervention, MentorAssignment, Student
 

@@ -108,7 +108,7 @@ class ResumeVersion(db.Model):
     resume_id: Mapped[int] = mapped_column(ForeignKey("resumes.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict] = mapped_column(JSON)  # the document as it was (see services.document_of)
+    content: Mapped[dict] = mapped_column(JSON)  # the document as it was (see documents.document_of)
     note: Mapped[str] = mapped_column(Text, default="")  # the student's note to the mentor, plain text
     status: Mapped[str] = mapped_column(String(16), default=VersionStatus.WAITING)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
+from portal.errors import RuleViolation
 from portal.i18n import gettext as _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -14,10 +15,6 @@ MAX_SIDE = 10_000
 MIN_SIDE = 60
 BOX = (600, 800)  # a resume photo is small: 3:4, printed at about 25 × 35 mm
 ACCEPTED_FORMATS = {"JPEG", "PNG"}
-
-
-class PhotoError(ValueError):
-    """The upload is not an acceptable photo; the message is translated and safe to show."""
 
 
 @dataclass
@@ -38,29 +35,29 @@ def process(raw: bytes) -> Photo:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not raw:
-        raise PhotoError(_("Choose a photo to upload."))
+        raise RuleViolation(_("Choose a photo to upload."), field="photo")
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise PhotoError(_("The photo is larger than %(size)d MB. Please choose a smaller one.", size=MAX_UPLOAD_BYTES // (1024 * 1024)))
+        raise RuleViolation(_("The photo is larger than %(size)d MB. Please choose a smaller one.", size=MAX_UPLOAD_BYTES // (1024 * 1024)), field="photo")
     not_an_image = _("This file is not a JPEG or PNG photo.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(BytesIO(raw))
             if probe.format not in ACCEPTED_FORMATS:
-                raise PhotoError(not_an_image)
+                raise RuleViolation(not_an_image, field="photo")
             width, height = probe.size
             if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_SOURCE_PIXELS:
-                raise PhotoError(_("The photo's dimensions are too large. Please choose a smaller one."))
+                raise RuleViolation(_("The photo's dimensions are too large. Please choose a smaller one."), field="photo")
             if width < MIN_SIDE or height < MIN_SIDE:
-                raise PhotoError(_("The photo is too small to print. Please choose one at least %(side)d pixels wide and high.", side=MIN_SIDE))
+                raise RuleViolation(_("The photo is too small to print. Please choose one at least %(side)d pixels wide and high.", side=MIN_SIDE), field="photo")
             probe.verify()  # checks the file's structure; the image must be opened again afterwards
             image = Image.open(BytesIO(raw))
             image.load()
-    except PhotoError:
+    except RuleViolation:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning, EOFError):
-        raise PhotoError(not_an_image) from None
+        raise RuleViolation(not_an_image, field="photo") from None
 
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P", "PA"):

@@ -12,7 +12,7 @@ from flask import current_app, render_template
 
 from portal import pdf as core_pdf
 from portal.resumes import sections as S
-from portal.resumes.services import view_of
+from portal.resumes.documents import view_of
 
 PHOTO_URL = "medpath-photo:resume"
 
@@ -33,7 +33,7 @@ def _fetcher(resources: dict[str, tuple[bytes, str]]):
 
 
 def render(doc: dict, *, template: str | None = None, photo=None) -> bytes:
-    """PDF bytes of a resume document (services.document_of or a version's content)."""
+    """PDF bytes of a resume document (documents.document_of or a version's content)."""
     from weasyprint import HTML
 
     template = template if template in S.TEMPLATES else doc.get("template", "chinese")

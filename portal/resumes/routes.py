@@ -1,7 +1,6 @@
 """Resume pages: the student's list and editor, photo and PDF, the mentors' queue, versions and comments."""
 from __future__ import annotations
 
-import functools
 from io import BytesIO
 
 from flask import (
@@ -16,21 +15,21 @@ from flask import (
 )
 from flask_babel import format_timedelta
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
-from portal.errors import render_error
+from portal.errors import RuleViolation, render_error
 from portal.extensions import db
 from portal.formutil import choices
-from portal.htmx import is_htmx, render
+from portal.htmx import fragment_or_redirect, is_htmx, render
 from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
 from portal.pagination import paginate
-from portal.resumes import bp, printing, services
+from portal.resumes import bp, documents, editing, photos, printing, review
 from portal.resumes import sections as S
 from portal.resumes.forms import (
     CommentForm,
@@ -53,34 +52,37 @@ from portal.resumes.models import (
     ResumeVersion,
     VersionStatus,
 )
-from portal.resumes.services import ResumeError
+from portal.students.access import mentor_ids_of, signed_in_student
 from portal.students.models import Student
-from portal.students.services import mentor_ids_of, student_of_user
+
+RESUME_STATUS = {"draft": _l("Draft"), "waiting": _l("Waiting for review"), "reviewed": _l("Reviewed")}
+VERSION_STATUS = {"waiting": _l("Waiting for review"), "reviewed": _l("Reviewed"),
+                  "superseded": _l("Replaced by a newer version")}
+LANGUAGE = {"zh": _l("Chinese"), "en": _l("English")}
+TEMPLATE = {"chinese": _l("Chinese style"), "english": _l("English style")}
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "resume_status_labels": RESUME_STATUS,
+        "version_status_labels": VERSION_STATUS,
+        "resume_language_labels": LANGUAGE,
+        "resume_template_labels": TEMPLATE,
+        "resume_templates": S.TEMPLATES,
+    }
+
 
 # --- loaders: abort early ------------------------------------------------------------------
 
 def get_resume_or_404(resume_id: int, *, with_items: bool = False) -> Resume:
-    resume = db.session.scalar(_resume_stmt(), {"resume_id": resume_id})
+    stmt = select(Resume).where(Resume.id == resume_id).options(joinedload(Resume.student).joinedload(Student.user))
+    if with_items:
+        stmt = stmt.options(selectinload(Resume.items))
+    resume = db.session.scalar(stmt)
     if resume is None:
         abort(404)
-    if with_items and "items" not in resume.__dict__:
-        # a second query of its own: a selectinload of the items cost more than that query
-        set_committed_value(resume, "items", db.session.scalars(_items_stmt(), {"resume_id": resume.id}).all())
     return resume
-
-
-@functools.cache
-def _resume_stmt():
-    # built once: building it cost about as much as running it, on every editor request
-    return select(Resume).where(Resume.id == bindparam("resume_id")).options(
-        joinedload(Resume.student).joinedload(Student.user))
-
-
-@functools.cache
-def _items_stmt():
-    # the order of Resume.items
-    return (select(ResumeItem).where(ResumeItem.resume_id == bindparam("resume_id"))
-            .order_by(ResumeItem.section, ResumeItem.position, ResumeItem.id))
 
 
 def get_item_or_404(item_id: int) -> ResumeItem:
@@ -122,12 +124,6 @@ def _section_or_404(key: str, kind: str | None = None) -> S.Section:
     return section
 
 
-def _fail(error: ResumeError):
-    """Roll back and turn a broken rule into its status with the message."""
-    db.session.rollback()
-    return render_error(error.status, str(error))
-
-
 # --- the student's list ----------------------------------------------------------------------
 
 @bp.route("/")
@@ -136,10 +132,7 @@ def index():
     if current_user.role in (Role.MENTOR, Role.ADMIN):
         return redirect(url_for("resumes.queue"))
     policy.require("resume.list_own")
-    student = student_of_user(current_user)
-    if student is None:
-        abort(404)
-    return _list_page(student, own=True)
+    return _list_page(signed_in_student(), own=True)
 
 
 @bp.route("/students/<int:student_id>")
@@ -153,21 +146,19 @@ def student_resumes(student_id: int):
 
 
 def _list_page(student: Student, *, own: bool):
-    resumes = services.resumes_of(student)
-    archived = services.resumes_of(student, archived=True)
-    counts = services.open_comment_counts([r.id for r in resumes + archived])
+    resumes = editing.resumes_of(student)
+    archived = editing.resumes_of(student, archived=True)
+    counts = editing.open_comment_counts([r.id for r in resumes + archived])
     return render_template("resumes/index.html", student=student, resumes=resumes, archived=archived,
-                           open_counts=counts, own=own, button_form=EmptyForm(formdata=None))
+                           open_counts=counts, own=own)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     policy.require("resume.create")
-    student = student_of_user(current_user)
-    if student is None:
-        abort(404)
-    own = services.resumes_of(student)
+    student = signed_in_student()
+    own = editing.resumes_of(student)
     form = NewResumeForm(language=request.args.get("language", "zh"))
     form.source.choices = choices([("profile", _("My profile (name, contact details, education)"))] + [
         (f"copy:{r.id}", _("A copy of “%(title)s”", title=r.title)) for r in own
@@ -180,9 +171,9 @@ def new():
         if form.source.data.startswith("copy:"):
             copy_of = next(r for r in own if f"copy:{r.id}" == form.source.data)
         try:
-            resume = services.create_resume(student, title=form.title.data, language=form.language.data,
-                                            template=form.template.data, copy_of=copy_of)
-        except ResumeError as error:
+            resume = editing.create_resume(student, title=form.title.data, language=form.language.data,
+                                           template=form.template.data, copy_of=copy_of)
+        except RuleViolation as error:
             db.session.rollback()
             getattr(form, error.field or "title").errors.append(str(error))
             status = error.status if error.status != 404 else 400
@@ -197,23 +188,18 @@ def new():
 
 # --- the editor --------------------------------------------------------------------------------
 
-@functools.cache
-def _versions_stmt():
-    return (
-        select(ResumeVersion).where(ResumeVersion.resume_id == bindparam("resume_id"))
-        .options(defer(ResumeVersion.content), joinedload(ResumeVersion.reviewed_by)).order_by(ResumeVersion.number.desc())
-    )
-
-
 def _editor_context(resume: Resume, *, open_section: str | None = None, open_item: int | None = None,
                     form=None, mode: str | None = None) -> dict:
     """What the editor page and its section fragments show. A fixed number of queries."""
     can_edit = policy.may(current_user, "resume.edit", resume) and resume.archived_at is None
     can_discuss = policy.may(current_user, "resume.discuss", resume)
-    threads = services.threads_of(resume)
-    versions = list(db.session.scalars(_versions_stmt(), {"resume_id": resume.id}))
-    doc = services.document_of(resume)
-    view = services.view_of(doc)
+    threads = review.threads_of(resume)
+    versions = list(db.session.scalars(
+        select(ResumeVersion).where(ResumeVersion.resume_id == resume.id)
+        .options(defer(ResumeVersion.content), joinedload(ResumeVersion.reviewed_by))
+        .order_by(ResumeVersion.number.desc())
+    ))
+    view = documents.view_of(documents.document_of(resume))
     item_ids = {key: {e.id for e in entries} for key, entries in view.entries.items()}
     latest = versions[0] if versions else None
     return dict(
@@ -225,7 +211,7 @@ def _editor_context(resume: Resume, *, open_section: str | None = None, open_ite
         can_edit=can_edit,
         can_discuss=can_discuss,
         can_comment=False,
-        threads=services.group_threads(threads, item_ids),
+        threads=review.group_threads(threads, item_ids),
         open_threads=sum(1 for t in threads if t.is_open),
         open_section=open_section,
         open_item=open_item,
@@ -242,24 +228,25 @@ def _editor(resume: Resume, *, section: str | None = None, status: int = 200, **
     """The full editor page, or for htmx the one section that changed."""
     context = _editor_context(resume, open_section=section, **open_state)
     if is_htmx() and section is not None:
-        response = make_response(render_template("resumes/_section.html", key=section, **context), status)
-        response.vary.add("HX-Request")
-        return response
-    context.update(
-        settings_form=SettingsForm(formdata=None, obj=resume),
-        photo_form=PhotoForm(formdata=None),
-        submit_form=SubmitForm(formdata=None),
-    )
-    response = make_response(render_template("resumes/edit.html", **context), status)
+        template = "resumes/_section.html"
+    else:
+        template = "resumes/edit.html"
+        context.update(
+            settings_form=SettingsForm(formdata=None, obj=resume),
+            photo_form=PhotoForm(formdata=None),
+            submit_form=SubmitForm(formdata=None),
+        )
+    response = make_response(render_template(template, key=section, **context), status)
     response.vary.add("HX-Request")
     return response
 
 
 def _saved(resume: Resume, section: str):
-    """After a change: the section fragment for htmx, a redirect to it otherwise."""
-    if is_htmx():
-        return _editor(resume, section=section)
-    return redirect(url_for("resumes.edit", resume_id=resume.id, _anchor=f"section-{section}"))
+    """After a change: the section for htmx, a redirect to it otherwise."""
+    context = _editor_context(resume, open_section=section) if is_htmx() else {}
+    return fragment_or_redirect("resumes/_section.html",
+                                url_for("resumes.edit", resume_id=resume.id, _anchor=f"section-{section}"),
+                                redirect_code=302, key=section, **context)
 
 
 @bp.route("/<int:resume_id>")
@@ -286,8 +273,8 @@ def section(resume_id: int, section: str):
     form = section_form(section)
     if form.validate_on_submit():
         try:
-            services.update_single(resume, section, values_of(form, section))
-        except ResumeError as error:
+            editing.update_single(resume, section, values_of(form, section))
+        except RuleViolation as error:
             db.session.rollback()
             return _form_error(resume, section, form, error)
         db.session.commit()
@@ -303,9 +290,9 @@ def _single_values(resume: Resume, section: str) -> dict:
     return {"text": resume.self_evaluation or ""}
 
 
-def _form_error(resume: Resume, section: str, form, error: ResumeError, *, open_item: int | None = None):
+def _form_error(resume: Resume, section: str, form, error: RuleViolation, *, open_item: int | None = None):
     if error.status in (403, 404, 409) and not error.field:
-        return _fail(error)
+        raise error
     target = form[error.field] if error.field and error.field in form else None
     if target is not None:
         target.errors = [*target.errors, str(error)] if isinstance(target.errors, list) else [str(error)]
@@ -327,8 +314,8 @@ def item_new(resume_id: int, section: str):
     form = section_form(section)
     if form.validate_on_submit():
         try:
-            services.add_item(resume, section, values_of(form, section))
-        except ResumeError as error:
+            editing.add_item(resume, section, values_of(form, section))
+        except RuleViolation as error:
             db.session.rollback()
             return _form_error(resume, section, form, error, open_item=0)
         db.session.commit()
@@ -348,8 +335,8 @@ def item_edit(item_id: int):
     form = section_form(item.section)
     if form.validate_on_submit():
         try:
-            services.update_item(item, values_of(form, item.section))
-        except ResumeError as error:
+            editing.update_item(item, values_of(form, item.section))
+        except RuleViolation as error:
             db.session.rollback()
             return _form_error(resume, item.section, form, error, open_item=item.id)
         db.session.commit()
@@ -365,10 +352,7 @@ def item_delete(item_id: int):
     policy.require("resume.edit", resume)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_item(item)
-    except ResumeError as error:
-        return _fail(error)
+    editing.remove_item(item)
     db.session.commit()
     return _saved(resume, section_key)
 
@@ -382,10 +366,7 @@ def item_move(item_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         return render_error(400, _("Move up or down."))
-    try:
-        services.move_item(item, form.direction.data)
-    except ResumeError as error:
-        return _fail(error)
+    editing.move_item(item, form.direction.data)
     db.session.commit()
     return _saved(resume, item.section)
 
@@ -398,11 +379,11 @@ def settings(resume_id: int):
     form = SettingsForm()
     if form.validate_on_submit():
         try:
-            services.update_settings(resume, title=form.title.data, language=form.language.data, template=form.template.data)
-        except ResumeError as error:
-            db.session.rollback()
+            editing.update_settings(resume, title=form.title.data, language=form.language.data, template=form.template.data)
+        except RuleViolation as error:
             if error.status == 409:
-                return _fail(error)
+                raise
+            db.session.rollback()
             form[error.field or "title"].errors.append(str(error))
         else:
             db.session.commit()
@@ -420,10 +401,7 @@ def _resume_action(resume_id: int, action, message: str, *, to_list: bool = Fals
     policy.require(rule, resume)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        result = action(resume)
-    except ResumeError as error:
-        return _fail(error)
+    result = action(resume)
     db.session.commit()
     flash(message, "success")
     if isinstance(result, Resume):
@@ -434,25 +412,25 @@ def _resume_action(resume_id: int, action, message: str, *, to_list: bool = Fals
 @bp.post("/<int:resume_id>/copy")
 @login_required
 def copy(resume_id: int):
-    return _resume_action(resume_id, services.copy_resume, _("A copy was made; you are editing it now."))
+    return _resume_action(resume_id, editing.copy_resume, _("A copy was made; you are editing it now."))
 
 
 @bp.post("/<int:resume_id>/archive")
 @login_required
 def archive(resume_id: int):
-    return _resume_action(resume_id, services.archive_resume, _("The resume was archived."), to_list=True)
+    return _resume_action(resume_id, editing.archive_resume, _("The resume was archived."), to_list=True)
 
 
 @bp.post("/<int:resume_id>/restore")
 @login_required
 def restore(resume_id: int):
-    return _resume_action(resume_id, services.restore_resume, _("The resume was restored."))
+    return _resume_action(resume_id, editing.restore_resume, _("The resume was restored."))
 
 
 @bp.post("/<int:resume_id>/delete")
 @login_required
 def delete(resume_id: int):
-    return _resume_action(resume_id, services.delete_resume, _("The resume was deleted."), to_list=True)
+    return _resume_action(resume_id, editing.delete_resume, _("The resume was deleted."), to_list=True)
 
 
 # --- photo -----------------------------------------------------------------------------------
@@ -462,7 +440,7 @@ def delete(resume_id: int):
 def photo(resume_id: int):
     resume = get_resume_or_404(resume_id)
     policy.require("resume.view", resume)
-    picture = services.photo_of(resume)
+    picture = editing.photo_of(resume)
     if picture is None:
         abort(404)
     return _photo_response(picture)
@@ -485,11 +463,11 @@ def photo_upload(resume_id: int):
     form = PhotoForm()
     if form.validate_on_submit():
         try:
-            services.set_photo(resume, form.photo.data.read(services.photos.MAX_UPLOAD_BYTES + 1))
-        except ResumeError as error:
-            db.session.rollback()
+            editing.set_photo(resume, form.photo.data.read(photos.MAX_UPLOAD_BYTES + 1))
+        except RuleViolation as error:
             if error.status == 409:
-                return _fail(error)
+                raise
+            db.session.rollback()
             form.photo.errors = [str(error)]
         else:
             db.session.commit()
@@ -505,7 +483,7 @@ def photo_upload(resume_id: int):
 @bp.post("/<int:resume_id>/photo/delete")
 @login_required
 def photo_delete(resume_id: int):
-    return _resume_action(resume_id, services.remove_photo, _("Photo removed."))
+    return _resume_action(resume_id, editing.remove_photo, _("Photo removed."))
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -526,8 +504,8 @@ def _pdf_response(doc: dict, resume: Resume, *, template: str | None, picture, n
 def pdf(resume_id: int):
     resume = get_resume_or_404(resume_id, with_items=True)
     policy.require("resume.export", resume)
-    return _pdf_response(services.document_of(resume), resume, template=request.args.get("template"),
-                         picture=services.photo_of(resume))
+    return _pdf_response(documents.document_of(resume), resume, template=request.args.get("template"),
+                         picture=editing.photo_of(resume))
 
 
 @bp.route("/versions/<int:version_id>/pdf")
@@ -535,7 +513,7 @@ def pdf(resume_id: int):
 def version_pdf(version_id: int):
     version = get_version_or_404(version_id)
     policy.require("resume.export", version.resume)
-    picture = services.photo_of(version.resume) if version.content.get("has_photo") else None
+    picture = editing.photo_of(version.resume) if version.content.get("has_photo") else None
     return _pdf_response(version.content, version.resume, template=request.args.get("template"), picture=picture,
                          name_suffix=f"-v{version.number}")
 
@@ -550,10 +528,7 @@ def submit(resume_id: int):
     form = SubmitForm()
     if not form.validate_on_submit():
         return render_error(400, " ".join(str(e) for errors in form.errors.values() for e in errors) or None)
-    try:
-        version = services.submit(resume, actor=current_user, note=form.note.data or "")
-    except ResumeError as error:
-        return _fail(error)
+    version = review.submit(resume, actor=current_user, note=form.note.data or "")
     db.session.commit()
     flash(_("Version %(n)d was submitted. Your mentor will see it in their review queue.", n=version.number), "success")
     if not mentor_ids_of(resume.student_id):
@@ -565,19 +540,19 @@ def submit(resume_id: int):
 @login_required
 def queue():
     policy.require("resume.queue")
-    page = paginate(services.review_queue(current_user), per_page=50)
+    page = paginate(review.review_queue(current_user), per_page=50)
     now = utcnow()
     waiting = {v.id: format_timedelta(now - v.waiting_since, threshold=0.9) for v in page.items}
-    recent = services.recently_reviewed_by(current_user) if current_user.role == Role.MENTOR else []
+    recent = review.recently_reviewed_by(current_user) if current_user.role == Role.MENTOR else []
     return render("resumes/queue.html", "resumes/_queue_rows.html", page=page, waiting=waiting, recent=recent)
 
 
 def _version_context(version: ResumeVersion) -> dict:
     resume = version.resume
     can_comment = policy.may(current_user, "resume.comment", resume) and version.status != VersionStatus.SUPERSEDED
-    threads = [t for t in services.threads_of(resume)
+    threads = [t for t in review.threads_of(resume)
                if t.version_id == version.id or (t.is_open and t.version.number < version.number)]
-    view = services.view_of(version.content)
+    view = documents.view_of(version.content)
     item_ids = {key: {e.id for e in entries} for key, entries in view.entries.items()}
     numbers = db.session.execute(
         select(ResumeVersion.id, ResumeVersion.number, ResumeVersion.status).where(ResumeVersion.resume_id == resume.id)
@@ -585,7 +560,7 @@ def _version_context(version: ResumeVersion) -> dict:
     previous_id = max(((n, i) for i, n, status in numbers if status == VersionStatus.REVIEWED and n < version.number),
                       default=(None, None))[1]
     previous = db.session.get(ResumeVersion, previous_id) if previous_id else None
-    diffs = services.compare(previous.content, version.content) if previous else None
+    diffs = documents.compare(previous.content, version.content) if previous else None
     return dict(
         version=version,
         resume=resume,
@@ -599,13 +574,11 @@ def _version_context(version: ResumeVersion) -> dict:
         can_discuss=policy.may(current_user, "resume.discuss", resume),
         is_owner=resume.student.user_id == current_user.id,
         open_section=None, open_item=None, open_form=None,
-        threads=services.group_threads(threads, item_ids),
+        threads=review.group_threads(threads, item_ids),
         open_threads=sum(1 for t in threads if t.is_open),
         previous=previous,
         diffs=diffs,
         latest_number=max(n for _, n, _ in numbers),
-        reply_form=ReplyForm(formdata=None),
-        button_form=EmptyForm(formdata=None),
         complete_form=CompleteReviewForm(formdata=None),
         photo_version=resume.updated_at.timestamp() if version.content.get("has_photo") and resume.has_photo else None,
     )
@@ -629,34 +602,28 @@ def comment(version_id: int):
     error_message = None
     if form.validate_on_submit():
         try:
-            services.add_comment(version, author=current_user, section=form.section.data, item_id=form.item_id.data,
-                                 body=form.body.data)
-        except ResumeError as error:
-            db.session.rollback()
+            review.add_comment(version, author=current_user, section=form.section.data, item_id=form.item_id.data,
+                               body=form.body.data)
+        except RuleViolation as error:
             if error.status == 409:
-                return _fail(error)
+                raise
+            db.session.rollback()
             error_message = str(error)
         else:
             db.session.commit()
-            if not is_htmx():
-                return redirect(url_for("resumes.version", version_id=version.id,
-                                        _anchor=f"section-{form.section.data}"))
-            form = None
+            url = url_for("resumes.version", version_id=version.id, _anchor=f"section-{form.section.data}")
+            context = _version_context(get_version_or_404(version_id)) if is_htmx() else {}
+            return fragment_or_redirect("resumes/_threads.html", url, redirect_code=302, anchor=anchor,
+                                        anchor_threads=context.get("threads", {}).get(anchor, []),
+                                        comment_form=None, comment_error=None, **context)
     else:
         if anchor[0] not in S.SECTIONS:
             return render_error(400, _("There is no such section."))
         error_message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    status = 400 if error_message else 200
-    version = get_version_or_404(version_id)
-    context = _version_context(version)
-    if is_htmx():
-        response = make_response(render_template(
-            "resumes/_threads.html", anchor=anchor, anchor_threads=context["threads"].get(anchor, []),
-            comment_form=form, comment_error=error_message, **context), status)
-        response.vary.add("HX-Request")
-        return response
-    context.update(failed_anchor=anchor, comment_form=form, comment_error=error_message)
-    return render_template("resumes/version.html", **context), status
+    context = _version_context(get_version_or_404(version_id))
+    return render("resumes/version.html", "resumes/_threads.html", status=400, anchor=anchor,
+                  anchor_threads=context["threads"].get(anchor, []), failed_anchor=anchor, comment_form=form,
+                  comment_error=error_message, **context)
 
 
 @bp.post("/versions/<int:version_id>/complete")
@@ -667,11 +634,11 @@ def complete(version_id: int):
     form = CompleteReviewForm()
     if form.validate_on_submit():
         try:
-            services.complete_review(version, mentor=current_user, summary=form.summary.data, minutes=form.minutes.data)
-        except ResumeError as error:
-            db.session.rollback()
+            review.complete_review(version, mentor=current_user, summary=form.summary.data, minutes=form.minutes.data)
+        except RuleViolation as error:
             if error.status != 400:
-                return _fail(error)
+                raise
+            db.session.rollback()
             form.summary.errors = [str(error)]
         else:
             db.session.commit()
@@ -691,50 +658,44 @@ def _thread_action(comment_id: int, action, *, form_class=EmptyForm):
     if form.validate_on_submit():
         try:
             action(thread, form)
-        except ResumeError as error:
-            db.session.rollback()
+        except RuleViolation as error:
             if error.status != 400:
-                return _fail(error)
+                raise
+            db.session.rollback()
             error_message = str(error)
         else:
             db.session.commit()
     else:
         error_message = " ".join(str(e) for errors in form.errors.values() for e in errors) or _("Please check the form.")
-    status = 400 if error_message else 200
-    if is_htmx():
-        thread, resume = get_thread_or_404(comment_id)
-        response = make_response(render_template(
-            "resumes/_thread.html", thread=thread, resume=resume, can_discuss=True, reply_error=error_message,
-            reply_form=ReplyForm(formdata=None) if not error_message else form, button_form=EmptyForm(formdata=None),
-        ), status)
-        response.vary.add("HX-Request")
-        return response
-    if error_message:
+    if error_message and not is_htmx():
         return render_error(400, error_message)
     if resume.student.user_id == current_user.id:
-        target = url_for("resumes.edit", resume_id=resume.id, _anchor=f"thread-{thread.id}")
+        url = url_for("resumes.edit", resume_id=resume.id, _anchor=f"thread-{thread.id}")
     else:
-        target = url_for("resumes.version", version_id=thread.version_id, _anchor=f"thread-{thread.id}")
-    return redirect(target)
+        url = url_for("resumes.version", version_id=thread.version_id, _anchor=f"thread-{thread.id}")
+    if is_htmx():
+        thread, resume = get_thread_or_404(comment_id)
+    return fragment_or_redirect("resumes/_thread.html", url, redirect_code=302, status=400 if error_message else 200,
+                                thread=thread, resume=resume, can_discuss=True, reply_error=error_message)
 
 
 @bp.post("/comments/<int:comment_id>/reply")
 @login_required
 def reply(comment_id: int):
-    return _thread_action(comment_id, lambda thread, form: services.reply(thread, author=current_user, body=form.body.data),
+    return _thread_action(comment_id, lambda thread, form: review.reply(thread, author=current_user, body=form.body.data),
                           form_class=ReplyForm)
 
 
 @bp.post("/comments/<int:comment_id>/resolve")
 @login_required
 def resolve(comment_id: int):
-    return _thread_action(comment_id, lambda thread, form: services.resolve(thread, actor=current_user))
+    return _thread_action(comment_id, lambda thread, form: review.resolve(thread, actor=current_user))
 
 
 @bp.post("/comments/<int:comment_id>/reopen")
 @login_required
 def reopen(comment_id: int):
-    return _thread_action(comment_id, lambda thread, form: services.reopen(thread, actor=current_user))
+    return _thread_action(comment_id, lambda thread, form: review.reopen(thread, actor=current_user))
 
 
 # --- comparing versions ---------------------------------------------------------------------
@@ -767,9 +728,9 @@ def compare(resume_id: int):
     form.old.data, form.new.data = old_key, new_key
 
     def doc_for(key: str) -> dict:
-        return services.document_of(resume) if key == "current" else by_number[key].content
+        return documents.document_of(resume) if key == "current" else by_number[key].content
 
-    diffs = services.compare(doc_for(old_key), doc_for(new_key))
+    diffs = documents.compare(doc_for(old_key), doc_for(new_key))
     return render_template("resumes/compare.html", resume=resume, form=form, diffs=diffs, too_few=False,
                            old_key=old_key, new_key=new_key)
 

@@ -1,7 +1,6 @@
 """The student's archive (就业档案): one timeline to which every feature contributes its entries."""
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,14 +8,11 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
-from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from portal.accounts.models import User
-from portal.cache import cached
 from portal.extensions import db
 from portal.i18n import gettext as _
-from portal.sanitize import sanitize_html
 from portal.students import labels
 from portal.students.claims import checklist_items, checklist_label, claim_visible_to_student
 from portal.students.models import (
@@ -46,16 +42,6 @@ class ArchiveEntry:
     author_id: int | None = None
     link: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def notes(self) -> Markup:
-        """detail_html as the timeline shows it: through the sanitizer again (a stored note may predate
-        a rule). Cleaning a note costs more than the rest of its entry, and a timeline shows the same
-        notes on every visit: the cleaned text is kept in the cache by the note's digest."""
-        text = self.detail_html or ""
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        return Markup(cached("archive.notes", lambda: str(sanitize_html(text)), tables=(), args=(digest,),
-                             per_viewer=False))
 
 
 # A provider takes (student, viewer, *, for_student: bool) and returns entries for that student.

@@ -12,6 +12,16 @@ EN = {"Accept-Language": "en"}
 HX = {"HX-Request": "true", "Accept-Language": "en"}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(app):
+    """Values the jobs pages keep (the majors to filter by, match quality) start from nothing: the
+    database is emptied between tests without telling the cache."""
+    from portal.cache import cache
+
+    with app.app_context():
+        cache.clear()
+
+
 def posting_data(**overrides) -> dict:
     data = dict(
         title="住院医师", employer="河南省人民医院", unit_nature="public_health", hospital_level="3a",
@@ -27,11 +37,11 @@ def posting_data(**overrides) -> dict:
 @pytest.fixture
 def make_posting(app):
     """make_posting(title=..., ...) → the posting's id (published, open, for 临床医学 by default)."""
-    from portal.jobs import services
+    from portal.jobs import postings
 
     def make(**overrides):
         with app.test_request_context():
-            posting = services.save_posting(None, posting_data(**overrides), actor=None)
+            posting = postings.save_posting(None, posting_data(**overrides), actor=None)
             db.session.commit()
             posting_id = posting.id
             db.session.remove()

@@ -41,7 +41,7 @@ def objects(app, users, other):
     from datetime import timedelta
 
     from portal.extensions import db
-    from portal.jobs import imports, services
+    from portal.jobs import imports, postings, tracking
     from portal.jobs.models import PostingImport, StudentLicence
     from portal.students.models import Student
     from tests.sweep import assign_mentor
@@ -52,9 +52,9 @@ def objects(app, users, other):
         assign_mentor(student.id, users["mentor"].id)
         base = dict(employer="示例医院", unit_nature="public_health", province="河南", post_type="contract",
                     min_degree="bachelor", majors="临床医学", deadline=local_today() + timedelta(days=30))
-        posting = services.save_posting(None, {**base, "title": "住院医师", "status": "published"}, actor=admin)
-        draft = services.save_posting(None, {**base, "title": "草稿岗位", "status": "draft"}, actor=admin)
-        application = services.apply(student, posting=posting, on=local_today())
+        posting = postings.save_posting(None, {**base, "title": "住院医师", "status": "published"}, actor=admin)
+        draft = postings.save_posting(None, {**base, "title": "草稿岗位", "status": "draft"}, actor=admin)
+        application = tracking.apply(student, posting=posting, on=local_today())
         licence = StudentLicence(student_id=student.id, licence="nurse")
         upload = PostingImport(uploaded_by_id=admin.id, filename="t.xlsx", content=imports.template())
         db.session.add_all([licence, upload])

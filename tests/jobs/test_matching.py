@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.clock import local_today
 from portal.extensions import db
-from portal.jobs import matching, services
+from portal.jobs import feedback, matching, tracking
 from portal.jobs.models import JobPosting, Recommendation, StudentLicence
 from portal.students.models import Student
 
@@ -126,7 +126,7 @@ def test_dismissed_postings_never_come_back_and_similar_ones_move_down(app, make
     first = recommend()[student.id]
     assert first.index(gansu_b) < first.index(sichuan)
     with app.app_context():
-        services.dismiss(db.session.get(Student, student.id), db.session.get(JobPosting, gansu_a), reason="region")
+        feedback.dismiss(db.session.get(Student, student.id), db.session.get(JobPosting, gansu_a), reason="region")
         db.session.commit()
     second = recommend()[student.id]
     assert gansu_a not in second
@@ -143,7 +143,7 @@ def test_applied_closed_and_draft_postings_are_not_recommended(app, make_student
     closed = make_posting(title="已关闭", status="closed")
     open_one = make_posting(title="开放")
     with app.test_request_context():
-        services.apply(db.session.get(Student, student.id), posting=db.session.get(JobPosting, applied), on=local_today())
+        tracking.apply(db.session.get(Student, student.id), posting=db.session.get(JobPosting, applied), on=local_today())
         db.session.commit()
     assert recommend()[student.id] == [open_one]
     with app.app_context():
@@ -206,6 +206,6 @@ def test_not_my_field_moves_down_posts_of_the_same_kind(app, make_student, make_
                            hospital_level="", salary_max=12000)
     pharmacist = make_posting(title="临床药师", majors="药学", hospital_level="", salary_max=6000)
     with app.app_context():
-        services.dismiss(db.session.get(Student, student.id), db.session.get(JobPosting, declined), reason="not_my_field")
+        feedback.dismiss(db.session.get(Student, student.id), db.session.get(JobPosting, declined), reason="not_my_field")
         db.session.commit()
     assert recommend()[student.id] == [pharmacist, similar]

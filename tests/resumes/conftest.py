@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.resumes import services
+from portal.resumes import editing, review
 from portal.resumes.models import Resume, ResumeVersion
 from portal.students.models import MentorAssignment, Student
 
@@ -17,12 +17,12 @@ ROTATION = {"hospital": "省人民医院", "hospital_level": "grade3a", "departm
 
 def build_resume(student_id: int, *, title: str = "住院医师规培申请", items: dict | None = None, **basics) -> int:
     student = db.session.get(Student, student_id)
-    resume = services.create_resume(student, title=title, language="zh")
-    services.update_single(resume, "basics", {**resume.basics, "full_name": basics.pop("full_name", "王小明"), **basics})
-    services.update_single(resume, "intention", {"position": "临床医师", "locations": "贵州", "post_type": "residency"})
+    resume = editing.create_resume(student, title=title, language="zh")
+    editing.update_single(resume, "basics", {**resume.basics, "full_name": basics.pop("full_name", "王小明"), **basics})
+    editing.update_single(resume, "intention", {"position": "临床医师", "locations": "贵州", "post_type": "residency"})
     for section, rows in (items if items is not None else {"rotation": [ROTATION]}).items():
         for row in rows:
-            services.add_item(resume, section, row)
+            editing.add_item(resume, section, row)
     db.session.commit()
     return resume.id
 
@@ -51,7 +51,7 @@ def submit_resume(app):
     def do(resume_id: int, note: str = "") -> int:
         with app.test_request_context():
             resume = db.session.get(Resume, resume_id)
-            version = services.submit(resume, actor=resume.student.user, note=note)
+            version = review.submit(resume, actor=resume.student.user, note=note)
             db.session.commit()
             return version.id
 
@@ -65,7 +65,7 @@ def add_comment(app):
             version = db.session.get(ResumeVersion, version_id)
             from portal.accounts.models import User
 
-            comment = services.add_comment(version, author=db.session.get(User, mentor.id), section=section,
+            comment = review.add_comment(version, author=db.session.get(User, mentor.id), section=section,
                                            item_id=item_id, body=body)
             db.session.commit()
             return comment.id

@@ -66,7 +66,7 @@ def objects(app, users, other) -> dict:
 
     from portal.accounts.models import User
     from portal.extensions import db
-    from portal.resumes import services
+    from portal.resumes import editing, review
     from portal.resumes.models import Resume
     from portal.students.models import MentorAssignment
     from tests.resumes.conftest import ROTATION, build_resume
@@ -82,10 +82,10 @@ def objects(app, users, other) -> dict:
         spare_id = build_resume(student.id, title="备用")
         draft_id = build_resume(student.id, title="草稿")
         resume = db.session.get(Resume, resume_id)
-        services.set_photo(resume, png_bytes())
-        version = services.submit(resume, actor=db.session.get(User, users["student"].id))
+        editing.set_photo(resume, png_bytes())
+        version = review.submit(resume, actor=db.session.get(User, users["student"].id))
         item_id = next(i.id for i in resume.items if i.section == "rotation")
-        comment = services.add_comment(version, author=db.session.get(User, users["mentor"].id), section="rotation",
+        comment = review.add_comment(version, author=db.session.get(User, users["mentor"].id), section="rotation",
                                        item_id=item_id, body="请补充数字")
         spare_item_id = [i.id for i in resume.items if i.section == "rotation"][1]
         db.session.commit()

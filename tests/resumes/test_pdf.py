@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.resumes import printing, services
+from portal.resumes import documents, editing, printing
 from portal.resumes.models import Resume
 from tests.resumes.conftest import ROTATION, build_resume
 from tests.resumes.sweep import png_bytes
@@ -57,8 +57,8 @@ def owner(app_ctx, users):
 def test_the_chinese_name_is_in_the_pdf_with_an_embedded_cjk_font(app, owner, tmp_path, template):
     with app.test_request_context():
         resume = db.session.get(Resume, build_resume(owner.id, full_name="欧阳明月"))
-        services.set_photo(resume, png_bytes())
-        data = printing.render(services.document_of(resume), template=template, photo=services.photo_of(resume))
+        editing.set_photo(resume, png_bytes())
+        data = printing.render(documents.document_of(resume), template=template, photo=editing.photo_of(resume))
     path = tmp_path / "resume.pdf"
     path.write_bytes(data)
     text = pdf_text(path)
@@ -76,9 +76,9 @@ def test_the_chinese_name_is_in_the_pdf_with_an_embedded_cjk_font(app, owner, tm
 def test_an_english_resume_has_english_headings(app, owner, tmp_path):
     with app.test_request_context():
         resume = db.session.get(Resume, build_resume(owner.id, full_name="Li Hua"))
-        services.update_settings(resume, title="CV", language="en", template="english")
+        editing.update_settings(resume, title="CV", language="en", template="english")
         path = tmp_path / "cv.pdf"
-        path.write_bytes(printing.render(services.document_of(resume)))
+        path.write_bytes(printing.render(documents.document_of(resume)))
     text = pdf_text(path)
     assert "Li Hua" in text and "CLINICAL ROTATIONS AND INTERNSHIPS" in text and "Present" not in text
     assert "Standardized residency training" in text
@@ -90,7 +90,7 @@ def test_a_long_resume_breaks_between_entries_not_inside_them(app, owner, tmp_pa
     with app.test_request_context():
         resume = db.session.get(Resume, build_resume(owner.id, items=long_items(14, lines=5)))
         path = tmp_path / "long.pdf"
-        path.write_bytes(printing.render(services.document_of(resume), template=template))
+        path.write_bytes(printing.render(documents.document_of(resume), template=template))
     pages = pages_of(path)
     assert pages >= 3
     texts = [pdf_text(path, p) for p in range(1, pages + 1)]
@@ -106,8 +106,8 @@ def test_a_two_page_chinese_resume_renders_fast(app, owner, tmp_path, capsys):
     """Reports (does not assert) the warm time; the budget is 0.5 s, measured by the benchmark."""
     with app.test_request_context():
         resume = db.session.get(Resume, build_resume(owner.id, items=long_items(6, lines=4)))
-        services.set_photo(resume, png_bytes())
-        doc, photo = services.document_of(resume), services.photo_of(resume)
+        editing.set_photo(resume, png_bytes())
+        doc, photo = documents.document_of(resume), editing.photo_of(resume)
         printing.render(doc, photo=photo)  # warm: fonts loaded, templates compiled
         times, cpu = [], []
         for _ in range(3):

@@ -6,6 +6,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
+from portal.errors import RuleViolation
 from portal.resumes import photos
 from tests.resumes.conftest import EN
 
@@ -50,29 +51,29 @@ def test_a_large_transparent_png_is_flattened_and_shrunk():
     b"",
 ])
 def test_anything_else_is_refused(raw):
-    with pytest.raises(photos.PhotoError):
+    with pytest.raises(RuleViolation):
         photos.process(raw)
 
 
 def test_a_gif_or_a_truncated_png_is_refused():
     out = BytesIO()
     Image.new("RGB", (100, 100)).save(out, format="GIF")
-    with pytest.raises(photos.PhotoError):
+    with pytest.raises(RuleViolation):
         photos.process(out.getvalue())
-    with pytest.raises(photos.PhotoError):
+    with pytest.raises(RuleViolation):
         photos.process(_png()[:200])
 
 
 def test_a_decompression_bomb_is_refused_before_decoding():
     out = BytesIO()
     Image.new("1", (9000, 9000)).save(out, format="PNG")  # tiny file, 81 megapixels
-    with pytest.raises(photos.PhotoError, match="dimensions"):
+    with pytest.raises(RuleViolation, match="dimensions"):
         photos.process(out.getvalue())
 
 
 def test_a_file_over_the_size_limit_is_refused(monkeypatch):
     monkeypatch.setattr(photos, "MAX_UPLOAD_BYTES", 1000)
-    with pytest.raises(photos.PhotoError, match="larger than"):
+    with pytest.raises(RuleViolation, match="larger than"):
         photos.process(_png(size=(400, 400), mode="RGB") + b"\x00" * 1000)
 
 

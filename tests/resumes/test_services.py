@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.resumes import services
+from portal.resumes import documents, editing, review
 from portal.resumes.models import Resume, ResumeComment, ResumeItem, ResumeStatus, ResumeVersion
-from portal.resumes.services import ResumeError
 from portal.students.models import Intervention, MentorAssignment, Student
 from tests.resumes.conftest import ROTATION, build_resume
 
@@ -29,7 +29,7 @@ def mentor(app_ctx, make_user, student):
 
 
 def test_values_are_checked_and_cleaned(app_ctx):
-    cleaned = services.validate_values("rotation", {**ROTATION, "hospital": "  省人民\x00医院 ", "extra": "dropped"})
+    cleaned = editing.validate_values("rotation", {**ROTATION, "hospital": "  省人民\x00医院 ", "extra": "dropped"})
     assert cleaned["hospital"] == "省人民医院" and "extra" not in cleaned
     for values, field in [
         ({**ROTATION, "hospital": ""}, "hospital"),
@@ -38,17 +38,17 @@ def test_values_are_checked_and_cleaned(app_ctx):
         ({**ROTATION, "hospital_level": "grade9"}, "hospital_level"),
         ({**ROTATION, "description": "字" * 2001}, "description"),
     ]:
-        with pytest.raises(ResumeError) as caught:
-            services.validate_values("rotation", values)
+        with pytest.raises(RuleViolation) as caught:
+            editing.validate_values("rotation", values)
         assert caught.value.field == field
-    with pytest.raises(ResumeError) as caught:
-        services.validate_values("basics", {"full_name": "王", "homepage": "javascript:alert(1)"})
+    with pytest.raises(RuleViolation) as caught:
+        editing.validate_values("basics", {"full_name": "王", "homepage": "javascript:alert(1)"})
     assert caught.value.field == "homepage"
-    assert services.validate_values("basics", {"full_name": "王", "homepage": "https://example.org/me"})["homepage"]
+    assert editing.validate_values("basics", {"full_name": "王", "homepage": "https://example.org/me"})["homepage"]
 
 
 def test_a_new_resume_starts_from_the_profile(student):
-    resume = services.create_resume(student, title="规培申请")
+    resume = editing.create_resume(student, title="规培申请")
     assert resume.basics["full_name"] == "李华" and resume.basics["phone"] == "13800000000"
     assert resume.basics["native_place"] == "云南"
     education = [i for i in resume.items if i.section == "education"]
@@ -60,45 +60,45 @@ def test_a_copy_has_the_content_and_photo_but_not_the_reviews(student, mentor):
     from tests.resumes.sweep import png_bytes
 
     resume = db.session.get(Resume, build_resume(student.id))
-    services.set_photo(resume, png_bytes())
-    services.submit(resume, actor=student.user)
+    editing.set_photo(resume, png_bytes())
+    review.submit(resume, actor=student.user)
     db.session.commit()
-    copy = services.copy_resume(resume)
+    copy = editing.copy_resume(resume)
     db.session.commit()
     assert copy.id != resume.id and copy.title == "住院医师规培申请 (copy)"
     assert sorted(i.data["hospital"] for i in copy.items if i.section == "rotation") == ["省人民医院"]
-    assert copy.has_photo and services.photo_of(copy).data == services.photo_of(resume).data
+    assert copy.has_photo and editing.photo_of(copy).data == editing.photo_of(resume).data
     assert copy.versions == [] and copy.status == ResumeStatus.DRAFT
 
 
 def test_a_student_keeps_at_most_twenty_resumes(student):
-    for n in range(services.MAX_RESUMES):
-        services.create_resume(student, title=f"简历 {n}")
-    with pytest.raises(ResumeError) as caught:
-        services.create_resume(student, title="one too many")
+    for n in range(editing.MAX_RESUMES):
+        editing.create_resume(student, title=f"简历 {n}")
+    with pytest.raises(RuleViolation) as caught:
+        editing.create_resume(student, title="one too many")
     assert caught.value.status == 409
 
 
 def test_items_move_up_and_down_within_their_section(student):
     resume = db.session.get(Resume, build_resume(student.id, items={"skill": [{"name": n} for n in "ABC"]}))
-    skills = lambda: [i.data["name"] for i in services._section_items(resume.id, "skill")]  # noqa: E731
+    skills = lambda: [i.data["name"] for i in editing._section_items(resume.id, "skill")]  # noqa: E731
     c = next(i for i in resume.items if i.data.get("name") == "C")
-    services.move_item(c, "up")
+    editing.move_item(c, "up")
     assert skills() == ["A", "C", "B"]
-    services.move_item(c, "up")
-    services.move_item(c, "up")  # already first: nothing happens
+    editing.move_item(c, "up")
+    editing.move_item(c, "up")  # already first: nothing happens
     assert skills() == ["C", "A", "B"]
-    services.move_item(c, "down")
+    editing.move_item(c, "down")
     assert skills() == ["A", "C", "B"]
 
 
 def test_submitting_takes_a_snapshot_and_tells_the_mentors(student, mentor):
     resume = db.session.get(Resume, build_resume(student.id))
-    first = services.submit(resume, actor=student.user, note="请老师看看")
+    first = review.submit(resume, actor=student.user, note="请老师看看")
     db.session.commit()
-    services.update_single(resume, "self_evaluation", {"text": "认真负责"})
+    editing.update_single(resume, "self_evaluation", {"text": "认真负责"})
     assert first.content["self_evaluation"] == ""  # the snapshot does not follow the working copy
-    second = services.submit(resume, actor=student.user)
+    second = review.submit(resume, actor=student.user)
     db.session.commit()
     assert (first.number, second.number) == (1, 2)
     assert first.status == "superseded" and second.status == "waiting"
@@ -110,44 +110,44 @@ def test_submitting_takes_a_snapshot_and_tells_the_mentors(student, mentor):
 
 def test_comments_anchor_to_items_of_the_version(student, mentor):
     resume = db.session.get(Resume, build_resume(student.id))
-    version = services.submit(resume, actor=student.user)
+    version = review.submit(resume, actor=student.user)
     item = next(i for i in resume.items if i.section == "rotation")
-    comment = services.add_comment(version, author=mentor, section="rotation", item_id=item.id, body="请量化\n\n例如病历份数")
+    comment = review.add_comment(version, author=mentor, section="rotation", item_id=item.id, body="请量化\n\n例如病历份数")
     assert comment.anchor_label == "省人民医院（三级甲等） · 心血管内科"
     assert comment.body == "<p>请量化</p><p>例如病历份数</p>"
-    with pytest.raises(ResumeError):
-        services.add_comment(version, author=mentor, section="rotation", item_id=999999, body="x")
-    with pytest.raises(ResumeError):
-        services.add_comment(version, author=mentor, section="nonsense", item_id=None, body="x")
-    with pytest.raises(ResumeError):
-        services.add_comment(version, author=mentor, section="basics", item_id=None, body="<p> </p>")
-    services.submit(resume, actor=student.user)
-    with pytest.raises(ResumeError) as caught:
-        services.add_comment(version, author=mentor, section="basics", item_id=None, body="late")
+    with pytest.raises(RuleViolation):
+        review.add_comment(version, author=mentor, section="rotation", item_id=999999, body="x")
+    with pytest.raises(RuleViolation):
+        review.add_comment(version, author=mentor, section="nonsense", item_id=None, body="x")
+    with pytest.raises(RuleViolation):
+        review.add_comment(version, author=mentor, section="basics", item_id=None, body="<p> </p>")
+    review.submit(resume, actor=student.user)
+    with pytest.raises(RuleViolation) as caught:
+        review.add_comment(version, author=mentor, section="basics", item_id=None, body="late")
     assert caught.value.status == 409
 
 
 def test_replies_notify_the_other_side_and_threads_resolve_and_reopen(student, mentor):
     resume = db.session.get(Resume, build_resume(student.id))
-    version = services.submit(resume, actor=student.user)
-    thread = services.add_comment(version, author=mentor, section="basics", item_id=None, body="补充照片")
-    services.reply(thread, author=student.user, body="已补充")
+    version = review.submit(resume, actor=student.user)
+    thread = review.add_comment(version, author=mentor, section="basics", item_id=None, body="补充照片")
+    review.reply(thread, author=student.user, body="已补充")
     db.session.commit()
     assert [r.body for r in thread.replies] == ["<p>已补充</p>"]
     assert db.session.scalar(select(func.count()).where(Notification.user_id == mentor.id, Notification.kind == "resume.comment_reply")) == 1
-    with pytest.raises(ResumeError):
-        services.reply(thread.replies[0], author=mentor, body="nested")
-    services.resolve(thread, actor=student.user)
+    with pytest.raises(RuleViolation):
+        review.reply(thread.replies[0], author=mentor, body="nested")
+    review.resolve(thread, actor=student.user)
     assert not thread.is_open and thread.resolved_by_id == student.user_id
-    services.reopen(thread, actor=mentor)
+    review.reopen(thread, actor=mentor)
     assert thread.is_open
 
 
 def test_completing_a_review_logs_coaching_and_notifies_both(student, mentor):
     resume = db.session.get(Resume, build_resume(student.id))
-    version = services.submit(resume, actor=student.user)
-    services.add_comment(version, author=mentor, section="basics", item_id=None, body="补充照片")
-    services.complete_review(version, mentor=mentor, summary="整体不错", minutes=30)
+    version = review.submit(resume, actor=student.user)
+    review.add_comment(version, author=mentor, section="basics", item_id=None, body="补充照片")
+    review.complete_review(version, mentor=mentor, summary="整体不错", minutes=30)
     db.session.commit()
     assert version.status == "reviewed" and resume.status == ResumeStatus.REVIEWED
     intervention = db.session.scalar(select(Intervention))
@@ -157,8 +157,8 @@ def test_completing_a_review_logs_coaching_and_notifies_both(student, mentor):
     to_student = db.session.scalars(select(Notification.kind).where(Notification.user_id == student.user_id)).all()
     to_mentor = db.session.scalars(select(Notification.kind).where(Notification.user_id == mentor.id)).all()
     assert "resume.reviewed" in to_student and "resume.review_logged" in to_mentor
-    with pytest.raises(ResumeError) as caught:
-        services.complete_review(version, mentor=mentor, summary="again")
+    with pytest.raises(RuleViolation) as caught:
+        review.complete_review(version, mentor=mentor, summary="again")
     assert caught.value.status == 409
     db.session.rollback()
     assert db.session.scalar(select(func.count(Intervention.id))) == 1
@@ -175,7 +175,7 @@ def test_two_mentors_completing_at_once_log_one_review(app, make_student, make_u
             db.session.add(MentorAssignment(student_id=made.id, mentor_id=m.id, kind="other"))
         db.session.commit()
         resume = db.session.get(Resume, build_resume(made.id))
-        version_id = services.submit(resume, actor=resume.student.user).id
+        version_id = review.submit(resume, actor=resume.student.user).id
         db.session.commit()
     barrier = threading.Barrier(2)
     outcomes = []
@@ -186,10 +186,10 @@ def test_two_mentors_completing_at_once_log_one_review(app, make_student, make_u
             mentor = db.session.get(User, mentor_id)
             barrier.wait()
             try:
-                services.complete_review(version, mentor=mentor, summary="ok")
+                review.complete_review(version, mentor=mentor, summary="ok")
                 db.session.commit()
                 outcomes.append("done")
-            except ResumeError:
+            except RuleViolation:
                 db.session.rollback()
                 outcomes.append("refused")
             finally:
@@ -207,11 +207,11 @@ def test_two_mentors_completing_at_once_log_one_review(app, make_student, make_u
 
 def test_comparison_shows_what_changed_by_section(student):
     resume = db.session.get(Resume, build_resume(student.id))
-    before = services.document_of(resume)
+    before = documents.document_of(resume)
     item = next(i for i in resume.items if i.section == "rotation")
-    services.update_item(item, {**item.data, "description": "参与查房，书写大病历 30 份。"})
-    services.add_item(resume, "licence", {"name": "大学英语六级（CET-6）", "detail": "512"})
-    diffs = {d.key: d for d in services.compare(before, services.document_of(resume))}
+    editing.update_item(item, {**item.data, "description": "参与查房，书写大病历 30 份。"})
+    editing.add_item(resume, "licence", {"name": "大学英语六级（CET-6）", "detail": "512"})
+    diffs = {d.key: d for d in documents.compare(before, documents.document_of(resume))}
     assert diffs["rotation"].rows.count(("removed", "    参与查房，书写大病历 12 份。")) == 1
     assert ("added", "    参与查房，书写大病历 30 份。") in diffs["rotation"].rows
     assert diffs["licence"].added == 1 and diffs["licence"].removed == 0
@@ -223,20 +223,20 @@ def test_the_queue_is_scoped_to_the_caseload_and_oldest_first(app_ctx, make_stud
     mine = [db.session.get(Resume, build_resume(student.id, title=t)) for t in ("一", "二")]
     theirs = db.session.get(Resume, build_resume(other.id))
     for resume in (mine[1], theirs, mine[0]):
-        services.submit(resume, actor=resume.student.user)
+        review.submit(resume, actor=resume.student.user)
     db.session.commit()
-    queue = db.session.scalars(services.review_queue(mentor)).all()
+    queue = db.session.scalars(review.review_queue(mentor)).all()
     assert [v.resume.title for v in queue] == ["二", "一"]
     admin = db.session.get(User, make_user("admin").id)
-    assert len(db.session.scalars(services.review_queue(admin)).all()) == 3
+    assert len(db.session.scalars(review.review_queue(admin)).all()) == 3
 
 
 def test_the_archive_lists_submissions_and_reviews(app, student, mentor):
     from portal.students import archive
 
     resume = db.session.get(Resume, build_resume(student.id))
-    version = services.submit(resume, actor=student.user, note="请看")
-    services.complete_review(version, mentor=mentor, summary="<p>很好</p><script>x</script>")
+    version = review.submit(resume, actor=student.user, note="请看")
+    review.complete_review(version, mentor=mentor, summary="<p>很好</p><script>x</script>")
     db.session.commit()
     with app.test_request_context():  # the archive is read in a request (other providers build links)
         entries = [e for e in archive.timeline(student, student.user) if e.kind.startswith("resume")]
@@ -248,16 +248,16 @@ def test_the_archive_lists_submissions_and_reviews(app, student, mentor):
 
 def test_only_a_resume_never_submitted_can_be_deleted(student):
     resume = db.session.get(Resume, build_resume(student.id))
-    services.submit(resume, actor=student.user)
-    with pytest.raises(ResumeError) as caught:
-        services.delete_resume(resume)
+    review.submit(resume, actor=student.user)
+    with pytest.raises(RuleViolation) as caught:
+        editing.delete_resume(resume)
     assert caught.value.status == 409
-    services.archive_resume(resume)
-    assert services.resumes_of(student) == [] and services.resumes_of(student, archived=True) == [resume]
-    with pytest.raises(ResumeError):
-        services.add_item(resume, "skill", {"name": "x"})
+    editing.archive_resume(resume)
+    assert editing.resumes_of(student) == [] and editing.resumes_of(student, archived=True) == [resume]
+    with pytest.raises(RuleViolation):
+        editing.add_item(resume, "skill", {"name": "x"})
     draft = db.session.get(Resume, build_resume(student.id))
-    services.delete_resume(draft)
+    editing.delete_resume(draft)
     db.session.commit()
     assert db.session.get(Resume, draft.id) is None
     assert db.session.scalar(select(func.count(ResumeItem.id)).where(ResumeItem.resume_id == draft.id)) == 0
