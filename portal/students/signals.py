@@ -144,9 +144,16 @@ def _distinct_values(column, *, descending: bool = False, limit=None):
     return select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.n)
 
 
-def reference_months(count: int) -> list[str]:
+def latest_months(count: int) -> list[str]:
     """The latest `count` months for which any campus-card data was imported, oldest first."""
     return sorted(db.session.scalars(_distinct_values(SpendingRecord.month, descending=True, limit=count)))
+
+
+def reference_months(count: int) -> list[str]:
+    """latest_months() as the signal pages show them on every view: kept until spending data is
+    imported. (Recomputing the signals reads latest_months(), which sees an import not yet committed.)"""
+    return list(cached("signals.reference_months", lambda: tuple(latest_months(count)), tables=["spending_records"],
+                       args=(count,), per_viewer=False))
 
 
 def _has_claim(student_id_column):
@@ -195,7 +202,7 @@ def refresh_signals() -> RefreshResult:
     stops being active. A dismissal therefore holds while the stretch lasts.
     """
     limits = thresholds()
-    months = reference_months(limits.months)
+    months = latest_months(limits.months)
     current = students_meeting(limits, months) if len(months) == limits.months else {}
     active = dict(db.session.execute(select(SpendingSignal.student_id, SpendingSignal.id).where(SpendingSignal.active)).all())
     now = utcnow()

@@ -56,13 +56,13 @@ def test_students_under_the_thresholds_every_month_and_without_a_claim_are_signa
 
 
 def test_the_reference_months_are_the_latest_months_with_any_data(app, ctx, make_student):
-    assert signals.reference_months(3) == []
+    assert signals.latest_months(3) == []
     a, b = make_student(), make_student()
     spend(a.id, FRUGAL[:2], months=["2025-12", "2026-03"])
     spend(b.id, FRUGAL, months=["2026-01", "2026-03", "2026-06"])  # a gap: 2026-04 and -05 have no data
-    assert signals.reference_months(1) == ["2026-06"]
-    assert signals.reference_months(3) == ["2026-01", "2026-03", "2026-06"]
-    assert signals.reference_months(12) == ["2025-12", "2026-01", "2026-03", "2026-06"]
+    assert signals.latest_months(1) == ["2026-06"]
+    assert signals.latest_months(3) == ["2026-01", "2026-03", "2026-06"]
+    assert signals.latest_months(12) == ["2025-12", "2026-01", "2026-03", "2026-06"]
 
 
 def test_the_college_filter_offers_every_college_once_in_order(app, client_as, make_student):
