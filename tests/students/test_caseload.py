@@ -259,3 +259,18 @@ def test_mentor_loads_on_the_caseloads_page_follow_assignments_at_once(app, clie
     assert load() == before + 1
     assert client.post(f"/students/{student.id}/mentors/{mentor.id}/remove").status_code == 302
     assert load() == before
+
+
+def test_the_assignment_list_names_each_students_mentors(app, client_as, users, make_student, make_user):
+    lonely = make_student(display_name="周八")
+    supported = users["student_record"]
+    assign(app, supported, make_user("mentor", display_name="钱老师"))
+    assign(app, supported, make_user("mentor", display_name="赵老师"), kind="psychological")
+    page = client_as("admin").get("/caseloads", headers=EN).get_data(as_text=True)
+    row = page.split(f'id="pick-{supported.id}"')[1].split("</tr>")[0]
+    assert f'href="/students/{supported.id}"' in row and "钱老师<br>" in row
+    assert '<span class="muted">赵老师 (Psychological counselor)</span>' in row
+    row = page.split(f'id="pick-{lonely.id}"')[1].split("</tr>")[0]
+    assert ">周八</a>" in row and "no primary mentor" in row
+    chinese = client_as("admin").get("/caseloads", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "未分配主责导师" in chinese.split(f'id="pick-{lonely.id}"')[1].split("</tr>")[0]

@@ -343,3 +343,23 @@ def test_ledger_pages_list_the_claims_in_the_chosen_order(app, users, make_stude
                 walked = db.session.execute(ledger.listed_claims(admin, filters, walk=True).limit(3).offset(offset)).all()
                 sorted_ = db.session.execute(ledger.listed_claims(admin, filters).limit(3).offset(offset)).all()
                 assert walked == sorted_ and (walked or offset), (extra, offset)
+
+
+def test_a_ledger_row_shows_the_student_the_claim_the_decision_and_the_primary_mentor(app, client_as, users,
+                                                                                      make_student, make_user):
+    student = make_student(display_name="孙七", college="护理学院", major="护理学", graduation_year=2027)
+    primary = make_user("mentor", display_name="钱老师")
+    assign(app, student, primary)
+    assign(app, student, make_user("mentor", display_name="赵老师"), kind="psychological")
+    claim_id = claim(app, student, "financial_hardship", status="verified", level="special", decided_by=users["admin"])
+    client = client_as("admin")
+    english = client.get("/ledger", headers=EN).get_data(as_text=True)
+    row = english.split(f'href="/students/{student.id}"')[1].split("</tr>")[0]
+    assert ">孙七</a>" in row and student.student_no in row and "护理学院" in row and "护理学 · 2027" in row
+    assert f'<a href="/claims/{claim_id}">Financial hardship · Special hardship</a>' in row
+    assert "Government or certification list" in row
+    assert '<span class="state state-verified">Verified</span>' in row
+    assert users["admin"].display_name in row and "钱老师" in row and "赵老师" not in row
+    chinese = client.get("/ledger", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    row = chinese.split(f'href="/students/{student.id}"')[1].split("</tr>")[0]
+    assert "已认定" in row and "钱老师" in row
