@@ -150,7 +150,7 @@ def import_upload():
             form.file.errors = [str(error)]
             return render_template("jobs/import.html", form=form), 400
         db.session.commit()
-        return render_template("jobs/import_preview.html", upload=staged, preview=preview, fields=imports.FIELD_HEADER,
+        return render_template("jobs/import_preview.html", upload=staged, preview=preview,
                                button_form=EmptyForm(formdata=None)), (200 if preview.ok else 422)
     status = 400 if request.method == "POST" else 200
     return render_template("jobs/import.html", form=form), status

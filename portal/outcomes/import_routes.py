@@ -4,18 +4,15 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import policy, spreadsheets
 from portal.accounts.forms import EmptyForm
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.outcomes import bp, imports
 from portal.outcomes.forms import ImportForm
 from portal.outcomes.models import DestinationImport
 from portal.outcomes.routes import _field_error, labels
-from portal.outcomes.services import OutcomeError
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PREVIEW_ROWS = 100
 
 
 def get_import_or_404(import_id: int) -> DestinationImport:
@@ -37,7 +34,7 @@ def import_destinations():
             record = imports.preview(upload.read(), filename=upload.filename, actor=current_user,
                                      verified=form.verified.data)
             db.session.commit()
-        except OutcomeError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _field_error(form, error)
             status = error.status
@@ -53,8 +50,12 @@ def import_destinations():
 def import_preview(import_id: int):
     policy.require("destinations.import")
     record = get_import_or_404(import_id)
-    return render_template("outcomes/import_preview.html", record=record, sample=record.rows[:PREVIEW_ROWS],
-                           errors=record.errors[:500], button=EmptyForm(formdata=None), **labels())
+    return _preview_page(record)
+
+
+def _preview_page(record: DestinationImport, status: int = 200):
+    return render_template("outcomes/import_preview.html", record=record, sample=imports.sample(record),
+                           errors=record.errors[:500], button=EmptyForm(formdata=None), **labels()), status
 
 
 @bp.post("/destinations/import/<int:import_id>/apply")
@@ -67,11 +68,10 @@ def import_apply(import_id: int):
     try:
         written = imports.apply(record, actor=current_user)
         db.session.commit()
-    except OutcomeError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
-        return render_template("outcomes/import_preview.html", record=record, sample=record.rows[:PREVIEW_ROWS],
-                               errors=record.errors[:500], button=EmptyForm(formdata=None), **labels()), error.status
+        return _preview_page(record, error.status)
     flash(_("%(n)d destinations imported.", n=written), "success")
     return redirect(url_for("outcomes.destinations"))
 
@@ -86,7 +86,7 @@ def import_discard(import_id: int):
     try:
         imports.discard(record)
         db.session.commit()
-    except OutcomeError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -98,5 +98,5 @@ def import_discard(import_id: int):
 @login_required
 def import_template():
     policy.require("destinations.import")
-    return Response(imports.template_workbook(), mimetype=XLSX,
+    return Response(imports.template_workbook(), mimetype=spreadsheets.XLSX_MIMETYPE,
                     headers={"Content-Disposition": "attachment; filename=destinations-template.xlsx"})

@@ -1,46 +1,66 @@
-"""Destination spreadsheets: reading an upload, checking every row, previewing, then writing all
-rows or none; and writing spreadsheets whose cells can never run as formulas."""
+"""Destination spreadsheets, declared on the import engine: the columns of the Ministry's and the
+colleges' sheets, each row checked as the destination form would check it, previewed, then every
+row written or none; and the template to fill in."""
 from __future__ import annotations
 
-import hashlib
-import io
-import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import insert, select, update
 
-from portal import audit
+from portal import audit, imports, spreadsheets
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.imports import CellError, Column, Importer, Plan, Problem, Spec, date_value, student_no_value
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
 from portal.outcomes.models import Destination, DestinationImport
-from portal.outcomes.services import OutcomeError, clean_destination
+from portal.outcomes.services import clean_destination
 from portal.students.models import Student
 
-MAX_ROWS = 50_000
 CHUNK = 500
+SAMPLE_ROWS = 100
 
-# column key -> (English header, Chinese header); either is recognised, as is the key itself
-COLUMNS = (
-    ("student_no", _l("Student number"), "学号"),
-    ("category", _l("Destination"), "毕业去向"),
-    ("employer", _l("Employer or school"), "单位名称"),
-    ("unit_nature", _l("Unit nature"), "单位性质"),
-    ("industry", _l("Industry"), "行业"),
-    ("hospital_level", _l("Hospital level"), "医院等级"),
-    ("post_type", _l("Post type"), "岗位性质"),
-    ("province", _l("Province"), "省份"),
-    ("city", _l("City"), "城市"),
-    ("country", _l("Country or region"), "国家或地区"),
-    ("grassroots", _l("Grassroots post"), "基层"),
-    ("relation_to_major", _l("Relation to major"), "专业相关度"),
-    ("salary_band", _l("Monthly salary"), "月薪"),
-    ("decided_on", _l("Date settled"), "落实日期"),
-    ("note", _l("Note"), "备注"),
-)
+_TRUE = {"1", "是", "yes", "y", "true", "基层"}
+_FALSE = {"", "0", "否", "no", "n", "false"}
+
+
+def _norm(value) -> str:
+    return str(value).strip().lower().replace(" ", "").replace("—", "-").replace("–", "-")
+
+
+def grassroots_value(text: str) -> bool:
+    word = _norm(text)
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise CellError(_("Write 是 or 否 (yes or no)."))
+
+
+# The Chinese header (the template's) first, then the column's key and its English name.
+SPEC = Spec(columns=(
+    Column("student_no", ("学号", "student_no", "Student number"), _l("Student number"), student_no_value),
+    Column("category", ("毕业去向", "category", "Destination"), _l("Destination"), fold=False),
+    Column("employer", ("单位名称", "employer", "Employer or school"), _l("Employer or school"), required=False, fold=False),
+    Column("unit_nature", ("单位性质", "unit_nature", "Unit nature"), _l("Unit nature"), required=False, fold=False),
+    Column("industry", ("行业", "industry", "Industry"), _l("Industry"), required=False, fold=False),
+    Column("hospital_level", ("医院等级", "hospital_level", "Hospital level"), _l("Hospital level"), required=False,
+           fold=False),
+    Column("post_type", ("岗位性质", "post_type", "Post type"), _l("Post type"), required=False, fold=False),
+    Column("province", ("省份", "province", "Province"), _l("Province"), required=False, fold=False),
+    Column("city", ("城市", "city", "City"), _l("City"), required=False, fold=False),
+    Column("country", ("国家或地区", "country", "Country or region"), _l("Country or region"), required=False, fold=False),
+    Column("grassroots", ("基层", "grassroots", "Grassroots post"), _l("Grassroots post"), grassroots_value,
+           required=False),
+    Column("relation_to_major", ("专业相关度", "relation_to_major", "Relation to major"), _l("Relation to major"),
+           required=False, fold=False),
+    Column("salary_band", ("月薪", "salary_band", "Monthly salary"), _l("Monthly salary"), required=False, fold=False),
+    Column("decided_on", ("落实日期", "decided_on", "Date settled"), _l("Date settled"), date_value, required=False),
+    Column("note", ("备注", "note", "Note"), _l("Note"), required=False, fold=False),
+))
+HEADERS = {column.key: column.header for column in SPEC.columns}
 _VOCABULARIES = {
     "unit_nature": cat.UNIT_NATURES,
     "industry": cat.INDUSTRIES,
@@ -51,12 +71,6 @@ _VOCABULARIES = {
 }
 _CATEGORY_ALIASES = {"规培": "residency", "住培": "residency", "升学": "domestic_study", "出国出境": "study_abroad",
                      "出国": "study_abroad", "留学": "study_abroad", "参军": "military", "创业": "self_employed"}
-_TRUE = {"1", "是", "yes", "y", "true", "基层"}
-_FALSE = {"", "0", "否", "no", "n", "false"}
-
-
-def _norm(value) -> str:
-    return str(value).strip().lower().replace(" ", "").replace("—", "-").replace("–", "-")
 
 
 def _lookup_tables() -> dict[str, dict[str, str]]:
@@ -90,163 +104,69 @@ def _lookup_tables() -> dict[str, dict[str, str]]:
     return tables
 
 
-def _headers() -> dict[str, str]:
-    from flask_babel import force_locale
-
-    found = {}
-    for key, english, chinese in COLUMNS:
-        found[_norm(key)] = key
-        found[_norm(chinese)] = key
-        for locale in ("en", "zh"):
-            with force_locale(locale):
-                found[_norm(str(english))] = key
-    return found
-
-
-@dataclass
-class Parsed:
-    rows: list[dict] = field(default_factory=list)
-    errors: list[list] = field(default_factory=list)  # [row number, column, message]
-    row_count: int = 0
-
-
-def _date(value) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise OutcomeError(_("Enter the date as YYYY-MM-DD."), field="decided_on") from None
-
-
-def read_workbook(data: bytes) -> list[list]:
-    """The first sheet's rows as values. Refuses anything that is not really an .xlsx workbook."""
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise OutcomeError(_("This is not an Excel workbook (.xlsx). Save the sheet as .xlsx and upload it again."), field="file")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                raise zipfile.BadZipFile
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of error on damaged files
-        raise OutcomeError(_("This is not an Excel workbook (.xlsx). Save the sheet as .xlsx and upload it again."), field="file") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            if len(rows) > MAX_ROWS + 1:
-                raise OutcomeError(_("A workbook may have at most %(n)d rows.", n=MAX_ROWS), field="file")
-            rows.append(list(row))
-        return rows
-    finally:
-        workbook.close()
-
-
-def parse(data: bytes) -> Parsed:
-    """Check every row; the result says what would be written and what is wrong, row by row."""
-    raw = read_workbook(data)
-    while raw and not any(v not in (None, "") for v in raw[0]):
-        raw.pop(0)
-    if not raw:
-        raise OutcomeError(_("The workbook is empty."), field="file")
-    headers = _headers()
-    columns: dict[int, str] = {}
-    for index, title in enumerate(raw[0]):
-        key = headers.get(_norm(title)) if title is not None else None
-        if key:
-            columns[index] = key
-    missing = [key for key in ("student_no", "category") if key not in columns.values()]
-    if missing:
-        names = ", ".join(f"{chinese} / {english}" for key, english, chinese in COLUMNS if key in missing)
-        raise OutcomeError(_("The first row must name the columns; missing: %(names)s.", names=names), field="file")
-    tables = _lookup_tables()
-    students = dict(db.session.execute(select(Student.student_no, Student.id)).all())
-    parsed = Parsed()
-    seen: dict[int, int] = {}
-    for number, values in enumerate(raw[1:], start=2):
-        if not any(v not in (None, "") for v in values):
-            continue
-        parsed.row_count += 1
-        cells = {columns[i]: v for i, v in enumerate(values) if i in columns}
-        try:
-            row = _check_row(cells, tables, students)
-        except OutcomeError as error:
-            parsed.errors.append([number, error.field or "", str(error)])
-            continue
-        if row["student_id"] in seen:
-            parsed.errors.append([number, "student_no", _("This student is also on row %(n)d.", n=seen[row["student_id"]])])
-            continue
-        seen[row["student_id"]] = number
-        parsed.rows.append(row)
-    if parsed.row_count == 0:
-        raise OutcomeError(_("The workbook has no rows below the header."), field="file")
-    return parsed
-
-
-def _check_row(cells: dict, tables: dict, students: dict) -> dict:
-    student_no = str(cells.get("student_no") or "").strip()
-    if student_no.endswith(".0"):  # a number cell
-        student_no = student_no[:-2]
-    if not student_no:
-        raise OutcomeError(_("The student number is missing."), field="student_no")
-    student_id = students.get(student_no)
-    if student_id is None:
-        raise OutcomeError(_("No student has the number %(no)s.", no=student_no), field="student_no")
+def _destination(row: dict, tables: dict) -> dict:
+    """The destination a row describes, checked as the destination form checks one; a broken rule
+    raises RuleViolation naming the column."""
     fields: dict = {}
     for column in ("category", *_VOCABULARIES):
-        value = cells.get(column)
-        if value in (None, ""):
+        value = row.get(column)
+        if value is None:
             continue
         key = tables[column].get(_norm(value))
         if key is None:
             if column == "category":
-                raise OutcomeError(_("Unknown destination %(value)s: use a code or a name from the list.", value=value), field=column)
-            raise OutcomeError(_("Unknown value %(value)s.", value=value), field=column)
+                raise RuleViolation(_("Unknown destination %(value)s: use a code or a name from the list.", value=value),
+                                    field=column)
+            raise RuleViolation(_("Unknown value %(value)s.", value=value), field=column)
         fields[column] = key
-    if "category" not in fields:
-        raise OutcomeError(_("Choose a destination category."), field="category")
     for column in ("employer", "province", "city", "country", "note"):
-        value = cells.get(column)
-        if value not in (None, ""):
-            fields[column] = str(value).strip()
-    grassroots = _norm(cells.get("grassroots") or "")
-    if grassroots in _TRUE:
-        fields["grassroots"] = True
-    elif grassroots not in _FALSE:
-        raise OutcomeError(_("Write 是 or 否 (yes or no)."), field="grassroots")
-    fields["decided_on"] = _date(cells.get("decided_on"))
-    values = clean_destination(fields)
-    values["decided_on"] = values["decided_on"].isoformat() if values["decided_on"] else None
-    return {"student_id": student_id, "student_no": student_no, **values}
+        if row.get(column) is not None:
+            fields[column] = row[column]
+    fields["grassroots"] = bool(row.get("grassroots"))
+    fields["decided_on"] = date.fromisoformat(row["decided_on"]) if row.get("decided_on") else None
+    return clean_destination(fields)
 
 
-def preview(data: bytes, *, filename: str, actor, verified: bool) -> DestinationImport:
-    parsed = parse(data)
-    record = DestinationImport(
-        filename=(filename or "upload.xlsx")[:200], sha256=hashlib.sha256(data).hexdigest(),
-        rows=parsed.rows, errors=parsed.errors, row_count=parsed.row_count, verified=verified,
-        created_by_id=actor.id,
-    )
-    db.session.add(record)
-    db.session.flush()
-    return record
+def plan_destinations(rows: list[dict], options: dict) -> Plan:
+    """Each row's student and destination; a student named twice is refused on the second row."""
+    numbers = sorted({row["student_no"] for row in rows if row.get("student_no")})
+    students: dict[str, int] = {}
+    for start in range(0, len(numbers), CHUNK):
+        students.update(db.session.execute(
+            select(Student.student_no, Student.id).where(Student.student_no.in_(numbers[start:start + CHUNK]))
+        ).all())
+    tables = _lookup_tables()
+    problems: list[Problem] = []
+    checked: list[dict] = []
+    seen: dict[int, int] = {}
+    for row in rows:
+        if row.get("_bad"):
+            continue
+        student_id = students.get(row["student_no"])
+        if student_id is None:
+            problems.append(Problem(_("No student has the number %(no)s.", no=row["student_no"]), row=row["_row"],
+                                    column=HEADERS["student_no"]))
+            continue
+        try:
+            values = _destination(row, tables)
+        except ValueError as refused:  # the form's rules (RuleViolation) name the field they concern
+            field = getattr(refused, "field", None)
+            problems.append(Problem(str(refused), row=row["_row"], column=HEADERS.get(field, field)))
+            continue
+        if student_id in seen:
+            problems.append(Problem(_("This student is also on row %(n)d.", n=seen[student_id]), row=row["_row"],
+                                    column=HEADERS["student_no"]))
+            continue
+        seen[student_id] = row["_row"]
+        checked.append({"student_id": student_id, "student_no": row["student_no"], **values})
+    return Plan(problems=problems, counts={"destinations": len(checked)}, payload=checked)
 
 
-def apply(record: DestinationImport, *, actor) -> int:
-    """Write every row of a checked import, or nothing: a file with any error is refused whole."""
-    if record.status != "previewed":
-        raise OutcomeError(_("This import has already been applied or discarded."), status=409)
-    if record.errors:
-        raise OutcomeError(_("Correct the rows with errors and upload the file again: nothing is imported while any row is wrong."))
+def apply_destinations(plan: Plan, *, actor, options: dict) -> dict:
+    """The current destination of each student becomes history; the file's rows become current."""
     now = utcnow()
-    ids = [row["student_id"] for row in record.rows]
+    verified = bool(options.get("verified"))
+    ids = [row["student_id"] for row in plan.payload]
     for start in range(0, len(ids), CHUNK):
         db.session.execute(
             update(Destination)
@@ -254,59 +174,70 @@ def apply(record: DestinationImport, *, actor) -> int:
             .values(is_current=False, superseded_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    values = []
-    for row in record.rows:
-        decided = row.get("decided_on")
-        values.append({
-            **{k: v for k, v in row.items() if k not in ("decided_on", "student_no")},
-            "decided_on": date.fromisoformat(decided) if decided else None,
-            "source": "import", "verified": record.verified,
-            "verified_by_id": actor.id if record.verified else None, "verified_at": now if record.verified else None,
-            "recorded_by_id": actor.id, "recorded_at": now, "is_current": True, "updated_at": now,
-        })
+    values = [{
+        **{k: v for k, v in row.items() if k != "student_no"},
+        "source": "import", "verified": verified,
+        "verified_by_id": actor.id if verified else None, "verified_at": now if verified else None,
+        "recorded_by_id": actor.id, "recorded_at": now, "is_current": True, "updated_at": now,
+    } for row in plan.payload]
     for start in range(0, len(values), 2000):
         db.session.execute(insert(Destination), values[start:start + 2000])
-    record.status = "applied"
-    record.applied_at = now
-    audit.record(actor, "destinations.imported", record, detail=f"{len(values)} rows from {record.filename}")
+    return {"destinations": len(values)}
+
+
+DESTINATIONS = Importer(key="destinations", label=_l("Destinations"), spec=SPEC, plan=plan_destinations,
+                        apply=apply_destinations, formats=("xlsx",))
+
+
+def preview(data: bytes, *, filename: str, actor, verified: bool) -> DestinationImport:
+    """Check every row and keep the upload for its preview: the rows that passed, and every problem."""
+    rows, plan = imports.preview(DESTINATIONS, data)
+    errors = plan.errors
+    wrong = {p.row for p in errors}
+    record = DestinationImport(
+        filename=(filename or "upload.xlsx")[:200], sha256=imports.sha256(data),
+        rows=[row for row in rows if row["_row"] not in wrong],
+        errors=[[p.row, p.column or "", p.message] for p in errors], row_count=len(rows), verified=verified,
+        created_by_id=actor.id,
+    )
+    db.session.add(record)
     db.session.flush()
-    return len(values)
+    return record
+
+
+def sample(record: DestinationImport) -> list[dict]:
+    """The first rows as they would be written, for the preview page."""
+    return plan_destinations(record.rows[:SAMPLE_ROWS], {}).payload
+
+
+def apply(record: DestinationImport, *, actor) -> int:
+    """Write every row of a checked import, or nothing: a file with any error is refused whole."""
+    if record.status != "previewed":
+        raise RuleViolation(_("This import has already been applied or discarded."), status=409)
+    if record.errors:
+        raise RuleViolation(_("Correct the rows with errors and upload the file again: nothing is imported while any row is wrong."))
+    written = imports.commit(DESTINATIONS, record.rows, options={"verified": record.verified}, actor=actor)["destinations"]
+    record.status = "applied"
+    record.applied_at = utcnow()
+    audit.record(actor, "destinations.imported", record, detail=f"{written} rows from {record.filename}")
+    db.session.flush()
+    return written
 
 
 def discard(record: DestinationImport) -> None:
     if record.status != "previewed":
-        raise OutcomeError(_("This import has already been applied or discarded."), status=409)
+        raise RuleViolation(_("This import has already been applied or discarded."), status=409)
     record.status = "discarded"
     record.rows = []
     db.session.flush()
 
 
-# --- writing spreadsheets safely ------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value):
-    """A cell value that Excel, WPS or LibreOffice will never evaluate: text that starts like a
-    formula gets a leading apostrophe (the cell shows the text as typed)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def template_workbook() -> bytes:
     """An empty import sheet with the headers, one example row, and the list of destination codes."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(_("Destinations")))
-    sheet.append([safe_cell(chinese) for _key, _english, chinese in COLUMNS])
-    sheet.append(["2021010001", "10", "某市第一人民医院", "医疗卫生单位", "卫生和社会工作", "三级甲等", "合同制",
-                  "贵州", "遵义", "", "否", "很相关", "5000-6999元", "2026-05-20", ""])
-    codes = book.create_sheet(str(_("Destination codes")))
-    codes.append([str(_("Code")), "毕业去向", str(_("Destination"))])
-    for c in cat.CATEGORIES:
-        codes.append([c.code if c.key != "residency" else "规培", cat.CATEGORY_ZH[c.key], str(c.label)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    example = ["2021010001", "10", "某市第一人民医院", "医疗卫生单位", "卫生和社会工作", "三级甲等", "合同制",
+               "贵州", "遵义", "", "否", "很相关", "5000-6999元", "2026-05-20", ""]
+    codes = [[c.code if c.key != "residency" else "规培", cat.CATEGORY_ZH[c.key], str(c.label)] for c in cat.CATEGORIES]
+    return spreadsheets.workbook(
+        spreadsheets.Sheet(_("Destinations"), [example], header=[column.header for column in SPEC.columns]),
+        spreadsheets.Sheet(_("Destination codes"), codes, header=[_("Code"), "毕业去向", _("Destination")]),
+    )

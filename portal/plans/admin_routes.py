@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import policy
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
-from portal.plans import bp, services
+from portal.plans import bp, questionnaires, rules
 from portal.plans.forms import (
     KIND_LABELS,
     OPERATOR_LABELS,
@@ -23,6 +24,7 @@ from portal.plans.forms import (
     QuestionnaireForm,
     RoundForm,
     RuleForm,
+    show_error,
 )
 from portal.plans.models import (
     PlanRule,
@@ -34,6 +36,7 @@ from portal.plans.models import (
     QuestionnaireStatus,
     ResponseStatus,
 )
+from portal.plans.services import localized, option_label, today
 
 
 def get_questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
@@ -66,11 +69,8 @@ def get_rule_or_404(rule_id: int) -> PlanRule:
     return rule
 
 
-def _apply_error(form, error: services.PlansError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors or []) + [str(error)]
-    else:
+def _apply_error(form, error: RuleViolation) -> None:
+    if not show_error(form, error):
         flash(str(error), "error")
 
 
@@ -78,9 +78,7 @@ def _apply_error(form, error: services.PlansError) -> None:
 @login_required
 def admin_home():
     policy.require("questionnaires.manage")
-    questionnaires = list(db.session.scalars(
-        select(Questionnaire).order_by(Questionnaire.version.desc())
-    ))
+    versions = list(db.session.scalars(select(Questionnaire).order_by(Questionnaire.version.desc())))
     question_counts = dict(db.session.execute(
         select(Question.questionnaire_id, func.count(Question.id)).group_by(Question.questionnaire_id)
     ).all())
@@ -94,12 +92,12 @@ def admin_home():
     ):
         response_counts.setdefault(round_id, Counter())[status] = count
     rule_count = db.session.scalar(select(func.count(PlanRule.id)))
-    titles = {q.id: f"{services.localized(q, 'title')} · v{q.version}" for q in questionnaires}
+    titles = {q.id: f"{localized(q, 'title')} · v{q.version}" for q in versions}
     return render_template(
-        "plans/admin_home.html", questionnaires=questionnaires, question_counts=question_counts, rounds=rounds,
+        "plans/admin_home.html", questionnaires=versions, question_counts=question_counts, rounds=rounds,
         response_counts=response_counts, rule_count=rule_count, titles=titles,
-        answered=services.questionnaires_with_answers([q.id for q in questionnaires]),
-        button_form=EmptyForm(formdata=None), today=services.today(),
+        answered=questionnaires.questionnaires_with_answers([q.id for q in versions]),
+        button_form=EmptyForm(formdata=None), today=today(),
     )
 
 
@@ -109,7 +107,7 @@ def admin_ensure_default():
     policy.require("questionnaires.manage")
     if not EmptyForm().validate_on_submit():
         abort(400)
-    questionnaire, created = services.ensure_default_questionnaire(actor=current_user)
+    questionnaire, created = questionnaires.ensure_default_questionnaire(actor=current_user)
     db.session.commit()
     if created:
         flash(_("The default questionnaire and suggestion rules have been added."), "success")
@@ -121,7 +119,7 @@ def admin_ensure_default():
 def _questionnaire_page(questionnaire: Questionnaire, form: QuestionnaireForm, *, status: int = 200):
     return render_template(
         "plans/admin_questionnaire.html", questionnaire=questionnaire, form=form,
-        has_answers=services.questionnaire_has_answers(questionnaire), button_form=EmptyForm(formdata=None),
+        has_answers=questionnaires.questionnaire_has_answers(questionnaire), button_form=EmptyForm(formdata=None),
         move_form=MoveForm(formdata=None), section_labels=SECTION_LABELS, kind_labels=KIND_LABELS,
     ), status
 
@@ -133,7 +131,7 @@ def admin_questionnaire(questionnaire_id: int):
     questionnaire = get_questionnaire_or_404(questionnaire_id)
     form = QuestionnaireForm(obj=questionnaire) if request.method == "GET" else QuestionnaireForm()
     if form.validate_on_submit():
-        services.update_questionnaire(questionnaire, title_zh=form.title_zh.data, title_en=form.title_en.data,
+        questionnaires.update_questionnaire(questionnaire, title_zh=form.title_zh.data, title_en=form.title_en.data,
                                       intro_zh=form.intro_zh.data, intro_en=form.intro_en.data)
         db.session.commit()
         flash(_("Saved."), "success")
@@ -148,7 +146,7 @@ def admin_questionnaire_copy(questionnaire_id: int):
     questionnaire = get_questionnaire_or_404(questionnaire_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    copy = services.new_version(questionnaire, actor=current_user)
+    copy = questionnaires.new_version(questionnaire, actor=current_user)
     db.session.commit()
     flash(_("Version %(v)d created as a draft. Edit it, then publish it for the next round.", v=copy.version), "success")
     return redirect(url_for("plans.admin_questionnaire", questionnaire_id=copy.id))
@@ -162,8 +160,8 @@ def admin_questionnaire_publish(questionnaire_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.publish(questionnaire, actor=current_user)
-    except services.PlansError as error:
+        questionnaires.publish(questionnaire, actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return _questionnaire_page(get_questionnaire_or_404(questionnaire_id),
@@ -176,7 +174,7 @@ def admin_questionnaire_publish(questionnaire_id: int):
 def _question_page(questionnaire: Questionnaire, form: QuestionForm, question: Question | None, *, status: int = 200):
     return render_template(
         "plans/admin_question.html", questionnaire=questionnaire, form=form, question=question,
-        has_answers=services.questionnaire_has_answers(questionnaire),
+        has_answers=questionnaires.questionnaire_has_answers(questionnaire),
     ), status
 
 
@@ -188,12 +186,12 @@ def admin_question_new(questionnaire_id: int):
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            services.add_question(
+            questionnaires.add_question(
                 questionnaire, key=form.key.data, section=form.section.data, kind=form.kind.data,
                 text_zh=form.text_zh.data, text_en=form.text_en.data, options_text=form.options.data,
                 required=form.required.data, sensitive=form.sensitive.data,
             )
-        except services.PlansError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _apply_error(form, error)
             return _question_page(get_questionnaire_or_404(questionnaire_id), form, None, status=error.status)
@@ -210,18 +208,18 @@ def admin_question_edit(question_id: int):
     question = get_question_or_404(question_id)
     if request.method == "GET":
         form = QuestionForm(obj=question)
-        form.options.data = services.format_options(question.options)
+        form.options.data = questionnaires.format_options(question.options)
     else:
         form = QuestionForm()
         form.key.data = question.key  # the key never changes: answers of other rounds are matched by it
     if form.validate_on_submit():
         try:
-            services.update_question(
+            questionnaires.update_question(
                 question, section=form.section.data, kind=form.kind.data, text_zh=form.text_zh.data,
                 text_en=form.text_en.data, options_text=form.options.data, required=form.required.data,
                 sensitive=form.sensitive.data,
             )
-        except services.PlansError as error:
+        except RuleViolation as error:
             db.session.rollback()
             question = get_question_or_404(question_id)
             _apply_error(form, error)
@@ -241,8 +239,8 @@ def admin_question_delete(question_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.delete_question(question)
-    except services.PlansError as error:
+        questionnaires.delete_question(question)
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         questionnaire = get_questionnaire_or_404(questionnaire_id)
@@ -260,7 +258,7 @@ def admin_question_move(question_id: int):
     form = MoveForm()
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
-    services.move_question(question, up=form.direction.data == "up")
+    questionnaires.move_question(question, up=form.direction.data == "up")
     db.session.commit()
     return redirect(url_for("plans.admin_questionnaire", questionnaire_id=question.questionnaire_id) + f"#question-{question.id}")
 
@@ -272,7 +270,7 @@ def _round_form(round_: QuestionnaireRound | None) -> RoundForm:
     usable = list(db.session.scalars(
         select(Questionnaire).where(Questionnaire.status != QuestionnaireStatus.DRAFT).order_by(Questionnaire.version.desc())
     ))
-    form.questionnaire_id.choices = [(q.id, f"{services.localized(q, 'title')} · v{q.version}") for q in usable]
+    form.questionnaire_id.choices = [(q.id, f"{localized(q, 'title')} · v{q.version}") for q in usable]
     if request.method == "GET" and round_ is None and usable:
         form.questionnaire_id.data = usable[0].id
     return form
@@ -287,11 +285,11 @@ def _save_round(round_: QuestionnaireRound | None):
         if questionnaire is None:
             abort(400)
         try:
-            round_ = services.save_round(
+            round_ = questionnaires.save_round(
                 round_, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
                 opens_on=form.opens_on.data, closes_on=form.closes_on.data, questionnaire=questionnaire,
             )
-        except services.PlansError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _apply_error(form, error)
             status = error.status
@@ -323,7 +321,7 @@ def admin_round_summary(round_id: int):
     """How the round's submitted answers are spread, question by question (no names)."""
     policy.require("questionnaires.manage")
     round_ = get_round_or_404(round_id)
-    questions = services.questions_of(round_.questionnaire_id)
+    questions = questionnaires.questions_of(round_.questionnaire_id)
     answers = list(db.session.scalars(
         select(QuestionnaireResponse.answers)
         .where(QuestionnaireResponse.round_id == round_.id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
@@ -346,8 +344,8 @@ def admin_round_summary(round_id: int):
         elif question.kind == QuestionKind.TEXT:
             bars = []
         else:
-            bars = [(o["key"], services.option_label(o), counts.get(o["key"], 0)) for o in question.options]
-        summary.append(dict(question=question, text=services.localized(question, "text"), answered=answered, bars=bars))
+            bars = [(o["key"], option_label(o), counts.get(o["key"], 0)) for o in question.options]
+        summary.append(dict(question=question, text=localized(question, "text"), answered=answered, bars=bars))
     return render_template("plans/admin_round_summary.html", round=round_, summary=summary, total=len(answers))
 
 
@@ -357,10 +355,10 @@ def admin_round_summary(round_id: int):
 @login_required
 def admin_rules():
     policy.require("questionnaires.manage")
-    rules = list(db.session.scalars(select(PlanRule).order_by(PlanRule.position, PlanRule.id)))
+    table = list(db.session.scalars(select(PlanRule).order_by(PlanRule.position, PlanRule.id)))
     return render_template(
-        "plans/admin_rules.html", rules=rules, operator_labels=OPERATOR_LABELS, owner_labels=OWNER_LABELS,
-        known_keys=services.known_question_keys(), button_form=EmptyForm(formdata=None),
+        "plans/admin_rules.html", rules=table, operator_labels=OPERATOR_LABELS, owner_labels=OWNER_LABELS,
+        known_keys=rules.known_question_keys(), button_form=EmptyForm(formdata=None),
     )
 
 
@@ -369,13 +367,13 @@ def _save_rule(rule: PlanRule | None):
     status = 200
     if form.validate_on_submit():
         try:
-            services.save_rule(
+            rules.save_rule(
                 rule, name_zh=form.name_zh.data, name_en=form.name_en.data, question_key=form.question_key.data,
                 operator=form.operator.data, value=form.value.data, goal_zh=form.goal_zh.data, goal_en=form.goal_en.data,
                 measures_zh=form.measures_zh.data, measures_en=form.measures_en.data, owner=form.owner.data,
                 due_in_days=form.due_in_days.data, active=form.active.data,
             )
-        except services.PlansError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _apply_error(form, error)
             status = error.status
@@ -386,7 +384,7 @@ def _save_rule(rule: PlanRule | None):
     elif request.method == "POST":
         status = 400
     return render_template("plans/admin_rule.html", form=form, rule=rule,
-                           known_keys=sorted(services.known_question_keys())), status
+                           known_keys=sorted(rules.known_question_keys())), status
 
 
 @bp.route("/admin/rules/new", methods=["GET", "POST"])

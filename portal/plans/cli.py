@@ -12,9 +12,9 @@ plans_cli = AppGroup("plans", help="Questionnaires, support plans and their revi
 @plans_cli.command("default-questionnaire")
 def default_questionnaire():
     """Add the shipped questionnaire and suggestion rules if they are missing (safe to repeat)."""
-    from portal.plans import services
+    from portal.plans.questionnaires import ensure_default_questionnaire
 
-    questionnaire, created = services.ensure_default_questionnaire()
+    questionnaire, created = ensure_default_questionnaire()
     db.session.commit()
     click.echo(f"Default questionnaire {'created' if created else 'already present'} (id {questionnaire.id}).")
 
@@ -22,9 +22,9 @@ def default_questionnaire():
 @plans_cli.command("create-plans")
 def create_plans():
     """Start a support plan for every student in the ledger who has none."""
-    from portal.plans import services
+    from portal.plans.goals import create_missing_plans
 
-    count = services.create_missing_plans()
+    count = create_missing_plans()
     db.session.commit()
     click.echo(f"{count} plans started.")
 
@@ -32,9 +32,9 @@ def create_plans():
 @plans_cli.command("remind-reviews")
 def remind_reviews():
     """Notify mentors of plans due for review (once per plan and review date; run it daily)."""
-    from portal.plans import services
+    from portal.plans.reviews import remind_reviews as remind
 
-    count = services.remind_reviews()
+    count = remind()
     db.session.commit()
     click.echo(f"{count} reminders left.")
 

@@ -10,7 +10,10 @@ from sqlalchemy import insert, select, update
 
 from portal import settings
 from portal.extensions import db
-from portal.plans import defaults, riasec, services
+from portal.plans import defaults, riasec
+from portal.plans.questionnaires import ensure_default_questionnaire
+from portal.plans.rules import rule_matches
+from portal.plans.services import in_ledger
 from portal.plans.models import (
     SUBSIDY_STEPS,
     HelpGiven,
@@ -188,7 +191,7 @@ def seed(ctx) -> None:
     now = ctx.now
     today = now.astimezone(SHANGHAI).date()
     _ensure_ledger(ctx)
-    questionnaire, _created = services.ensure_default_questionnaire()
+    questionnaire, _created = ensure_default_questionnaire()
     settings.put("plans.subsidy_province", "湖北")
     settings.put("plans.subsidy_amounts", {"湖北": "1500", "广东": "3000", "北京": "1000", "河南": "1000"})
     settings.put("plans.subsidy_default_amount", "1000")
@@ -205,7 +208,7 @@ def seed(ctx) -> None:
 
     ledger = db.session.execute(
         select(Student.id, Student.user_id, Student.graduation_year, Student.home_province)
-        .where(services.in_ledger(Student.id)).order_by(Student.id)
+        .where(in_ledger(Student.id)).order_by(Student.id)
     ).all()
     if not ledger:
         return
@@ -310,7 +313,7 @@ def seed(ctx) -> None:
     goal_meta = []  # (plan_id, student_id, mentor_id, created, status, title, completed_at)
     for (student_id, mentor_id, created), plan_id in zip(planned, plan_ids):
         answers = latest_answers.get(student_id, {})
-        matching = [rule for rule in rules if services.rule_matches(rule, answers, codes.get(student_id))]
+        matching = [rule for rule in rules if rule_matches(rule, answers, codes.get(student_id))]
         if not matching:
             matching = rules[:2]
         for position, rule in enumerate(matching[:6]):

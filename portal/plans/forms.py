@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
 from portal.plans import riasec
+from portal.plans.answers import answer_problems, must_complete
 from portal.plans.models import (
     GoalOwner,
     QuestionKind,
@@ -34,6 +35,7 @@ from portal.plans.models import (
     Section,
     SubsidyStatus,
 )
+from portal.plans.services import option_label
 
 SECTION_LABELS = {
     Section.BARRIERS.value: _l("Barriers"),
@@ -73,17 +75,32 @@ class MultiCheckboxField(SelectMultipleField):
 class _AnswersBase(FlaskForm):
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit answers"))
+    questions: list = []  # the round's questions, one field each (set by answers_form_class)
+    response = None  # the student's response in the round so far, if any
+
+    def answers(self) -> dict:
+        """The answers as posted, by question key."""
+        return {question.key: self[f"q_{question.key}"].data for question in self.questions}
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' checks, then the questionnaire's own (answers.answer_problems): a message under
+        each answer that needs attention. Drafts may be incomplete; submitted answers may not."""
+        valid = super().validate(extra_validators)
+        complete = must_complete(self.response, submit=bool(self.submit.data))
+        _answers, problems = answer_problems(self.questions, self.answers(), complete=complete)
+        for key, message in problems.items():
+            field = self[f"q_{key}"]
+            if not field.errors:
+                field.errors.append(message)
+        return valid and not problems
 
 
-def answers_form_class(questions, locale: str, *, on_behalf: bool = False):
-    """A form class with one field per question (named q_<key>); validity of required answers is
-    the service's business, so that drafts may be incomplete."""
-    from portal.plans.services import option_label
-
+def answers_form_class(questions, locale: str, *, response=None, on_behalf: bool = False):
+    """A form class with one field per question (named q_<key>)."""
     def label(question):
         return question.text_zh if locale.startswith("zh") else question.text_en
 
-    attrs = {}
+    attrs = {"questions": list(questions), "response": response}
     for question in questions:
         name = f"q_{question.key}"
         pairs = [(o["key"], option_label(o, locale)) for o in question.options]
@@ -102,14 +119,6 @@ def answers_form_class(questions, locale: str, *, on_behalf: bool = False):
                                       validators=[DataRequired()])
         attrs["note"] = TextAreaField(_l("Note for the intervention log (optional)"), validators=[Optional(), Length(max=2000)])
     return type("AnswersForm", (_AnswersBase,), attrs)
-
-
-def answers_from_form(form, questions) -> dict:
-    raw = {}
-    for question in questions:
-        field = getattr(form, f"q_{question.key}")
-        raw[question.key] = field.data
-    return raw
 
 
 def form_data_from_answers(questions, answers: dict) -> dict:
@@ -314,3 +323,13 @@ QUESTIONNAIRE_STATUS_LABELS = {
     "published": _l("Published"),
     "retired": _l("Retired"),
 }
+
+
+def show_error(form, error, *, prefix: str = "") -> bool:
+    """Put a broken rule's message under the field it concerns (RuleViolation.field, named with
+    `prefix`); False when the form has no such field, for the caller to show it another way."""
+    field = getattr(form, f"{prefix}{error.field}", None) if error.field else None
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(error)]
+    return True

@@ -21,7 +21,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
+from portal.plans.models import InterestResult
 
 LETTERS = ("R", "I", "A", "S", "E", "C")
 SCALE_MIN, SCALE_MAX = 8, 40
@@ -115,20 +121,13 @@ RESPONSE_LABELS = (
 )
 
 
-class InventoryError(ValueError):
-    pass
-
-
 def score(answers: dict[str, int]) -> dict[str, int]:
     """The six scale scores (sums of eight items, 8–40). Every item must be answered 1–5."""
-    missing = [item_id for item_id in ITEM_IDS if item_id not in answers]
-    if missing:
-        raise InventoryError(f"unanswered items: {', '.join(missing)}")
     totals = {letter: 0 for letter in LETTERS}
     for item_id in ITEM_IDS:
-        value = answers[item_id]
+        value = answers.get(item_id)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-            raise InventoryError(f"item {item_id}: answer must be 1–5")
+            raise RuleViolation(_("Please answer every activity, from 1 to 5."))
         totals[item_id[0]] += value
     return totals
 
@@ -239,3 +238,38 @@ def directions_for(code_letters: str, *, limit: int = 4) -> list[Direction]:
 
     ranked = sorted(DIRECTIONS, key=lambda d: -fit(d))
     return [d for d in ranked if fit(d) > 0][:limit]
+
+
+# --- a student's results ----------------------------------------------------------------
+
+def record_interest(student, answers: dict[str, int], *, actor) -> InterestResult:
+    """Score a completed inventory and keep it as the student's newest result."""
+    scores = score(answers)
+    result = InterestResult(
+        student_id=student.id,
+        answers={item_id: answers[item_id] for item_id in ITEM_IDS},
+        scores=scores,
+        code=code(scores),
+        taken_by_id=actor.id,
+    )
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def latest_interest(student_id: int) -> InterestResult | None:
+    return db.session.scalar(
+        select(InterestResult).where(InterestResult.student_id == student_id)
+        .order_by(InterestResult.taken_at.desc(), InterestResult.id.desc()).limit(1)
+    )
+
+
+def latest_codes(student_ids: list[int]) -> dict[int, str]:
+    """The latest interest code of each student, in one query."""
+    if not student_ids:
+        return {}
+    # in the order taken: each student's last result is the one the dict keeps
+    return dict(db.session.execute(
+        select(InterestResult.student_id, InterestResult.code)
+        .where(InterestResult.student_id.in_(student_ids)).order_by(InterestResult.id)
+    ).all())

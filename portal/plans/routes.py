@@ -3,26 +3,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, policy
+from portal.cache import cached
+from portal.errors import RuleViolation
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.formutil import choices
+from portal.htmx import fragment_or_redirect, is_htmx, render
 from portal.i18n import gettext as _
-from portal.plans import bp, riasec, services, subsidy
+from portal.pagination import paginate
+from portal.plans import answers, bp, goals, questionnaires, reviews, riasec, subsidy
 from portal.plans.forms import (
     CHANNEL_LABELS,
+    GOAL_STATUS_LABELS,
+    KIND_LABELS,
+    OWNER_LABELS,
+    QUESTIONNAIRE_STATUS_LABELS,
+    SECTION_LABELS,
     EmptyForm,
     GoalForm,
     HelpForm,
@@ -30,37 +31,22 @@ from portal.plans.forms import (
     PlanFilterForm,
     ReviewForm,
     answers_form_class,
-    answers_from_form,
     form_data_from_answers,
     inventory_form_class,
+    show_error,
 )
-from portal.plans.models import (
-    GoalStatus,
-    InterestResult,
-    PlanGoal,
-    ResponseStatus,
-    SupportPlan,
-)
-from portal.plans.paging import kept_total, paginate_rows
+from portal.plans.models import GoalStatus, InterestResult, PlanGoal, ResponseStatus, SupportPlan
+from portal.plans.services import is_in_ledger, locale_code, localized, today
+from portal.students.access import signed_in_student
 from portal.students.models import Student
-from portal.students.services import student_of_user
-from portal.widgets import choice_list_html
 
 
 @bp.context_processor
-def _helpers():
-    from portal.plans.forms import (
-        GOAL_STATUS_LABELS,
-        KIND_LABELS,
-        OWNER_LABELS,
-        QUESTIONNAIRE_STATUS_LABELS,
-        SECTION_LABELS,
-    )
-
+def _labels():
     return dict(
-        loc=services.localized, goal_status_labels=GOAL_STATUS_LABELS, owner_labels=OWNER_LABELS,
+        loc=localized, goal_status_labels=GOAL_STATUS_LABELS, owner_labels=OWNER_LABELS,
         section_labels=SECTION_LABELS, kind_labels=KIND_LABELS, questionnaire_status_labels=QUESTIONNAIRE_STATUS_LABELS,
-        channel_labels=CHANNEL_LABELS, choice_list=choice_list_html,
+        channel_labels=CHANNEL_LABELS,
     )
 
 
@@ -96,40 +82,22 @@ def get_result_or_404(result_id: int) -> InterestResult:
     return result
 
 
-def own_student_or_404() -> Student:
-    student = student_of_user(current_user)
-    if student is None:
-        abort(404)
-    return student
-
-
-def _field_errors(form, error: services.PlansError, prefix: str = "") -> None:
-    for key, message in error.errors.items():
-        field = getattr(form, f"{prefix}{key}", None)
-        if field is not None:
-            field.errors = list(field.errors or []) + [message]
-    if error.field:
-        field = getattr(form, f"{prefix}{error.field}", None)
-        if field is not None:
-            field.errors = list(field.errors or []) + [str(error)]
-
-
 # --- the student's own pages ----------------------------------------------------------------
 
 def _my_plan_context(student: Student) -> dict:
-    plan = services.get_plan(student.id)
-    round_ = services.current_round()
-    responses = services.responses_of(student.id)
+    plan = goals.get_plan(student.id)
+    round_ = questionnaires.current_round()
+    responses = answers.responses_of(student.id)
     # the current round's response is among the student's responses: no query of its own
     response = next((r for r in responses if r.round_id == round_.id), None) if round_ else None
-    goals = [g for g in plan.goals if g.status in (GoalStatus.OPEN, GoalStatus.DONE)] if plan else []
     return dict(
-        student=student, plan=plan, goals=goals, round=round_, response=response,
+        student=student, plan=plan, round=round_, response=response,
+        goals=[g for g in plan.goals if g.status in (GoalStatus.OPEN, GoalStatus.DONE)] if plan else [],
         past_responses=[r for r in responses if r.status == ResponseStatus.SUBMITTED],
-        interest=services.latest_interest(student.id),
+        interest=riasec.latest_interest(student.id),
         # the page shows the application's step, not its history
         application=subsidy.application_of(student.id, with_steps=False),
-        button_form=EmptyForm(formdata=None), today=services.today(), staff=False,
+        button_form=EmptyForm(formdata=None), today=today(), staff=False,
         step_labels=subsidy.STEP_LABELS,
     )
 
@@ -138,21 +106,20 @@ def _my_plan_context(student: Student) -> dict:
 @login_required
 def my_plan():
     policy.require("plans.own")
-    student = own_student_or_404()
-    return render_template("plans/my_plan.html", **_my_plan_context(student))
+    return render_template("plans/my_plan.html", **_my_plan_context(signed_in_student()))
 
 
 @bp.route("/me/questionnaire", methods=["GET", "POST"])
 @login_required
 def my_questionnaire():
     policy.require("plans.own")
-    student = own_student_or_404()
-    round_ = services.current_round()
+    student = signed_in_student()
+    round_ = questionnaires.current_round()
     if round_ is None:
         return render_template("plans/questionnaire.html", round=None, student=student)
-    questions = services.questions_of(round_.questionnaire_id)
-    response = services.get_response(student.id, round_.id)
-    form_class = answers_form_class(questions, services.locale_code())
+    questions = questionnaires.questions_of(round_.questionnaire_id)
+    response = answers.get_response(student.id, round_.id)
+    form_class = answers_form_class(questions, locale_code(), response=response)
     if request.method == "GET":
         form = form_class(formdata=None, data=form_data_from_answers(questions, response.answers if response else {}))
     else:
@@ -160,11 +127,9 @@ def my_questionnaire():
     status = 200
     if form.validate_on_submit():
         try:
-            services.save_response(student, round_, answers_from_form(form, questions), actor=current_user,
-                                   submit=bool(form.submit.data))
-        except services.PlansError as error:
+            answers.save_response(student, round_, form.answers(), actor=current_user, submit=bool(form.submit.data))
+        except RuleViolation as error:
             db.session.rollback()
-            _field_errors(form, error, prefix="q_")
             flash(str(error), "error")
             status = error.status
         else:
@@ -175,6 +140,7 @@ def my_questionnaire():
             flash(_("Draft saved. You can finish it later."), "success")
             return redirect(url_for("plans.my_questionnaire"))
     elif request.method == "POST":
+        _flash_answer_problems(form)
         status = 400
     return render_template(
         "plans/questionnaire.html", round=round_, form=form, questions=questions, response=response,
@@ -182,21 +148,26 @@ def my_questionnaire():
     ), status
 
 
+def _flash_answer_problems(form) -> None:
+    if any(form[f"q_{question.key}"].errors for question in form.questions):
+        flash(_("Some answers need your attention."), "error")
+
+
 @bp.route("/me/interests", methods=["GET", "POST"])
 @login_required
 def my_interests():
     policy.require("plans.own")
-    student = own_student_or_404()
-    form = inventory_form_class(services.locale_code())()
+    student = signed_in_student()
+    form = inventory_form_class(locale_code())()
     status = 200
     if form.validate_on_submit():
-        answers = {item.id: int(getattr(form, f"item_{item.id}").data) for item in riasec.ITEMS}
+        scores = {item.id: int(getattr(form, f"item_{item.id}").data) for item in riasec.ITEMS}
         try:
-            result = services.record_interest(student, answers, actor=current_user)
-        except services.PlansError as error:
+            result = riasec.record_interest(student, scores, actor=current_user)
+        except RuleViolation as error:
             db.session.rollback()
             flash(str(error), "error")
-            status = 400
+            status = error.status
         else:
             db.session.commit()
             return redirect(url_for("plans.interest_result", result_id=result.id))
@@ -225,64 +196,59 @@ def interest_result(result_id: int):
 
 # --- goals: shared by the student's page and the mentor's ------------------------------------
 
-def _goal_response(goal: PlanGoal, *, ok: bool, message: str, status: int = 200):
-    """After an action on a goal: its row (htmx), or back to the page it was on."""
-    staff = goal.plan.student.user_id != current_user.id
-    if is_htmx():
-        response = make_response(render_template(
-            "plans/_goal.html", goal=goal, staff=staff, button_form=EmptyForm(formdata=None),
-            today=services.today(), row_message=message, row_ok=ok,
-        ), status)
-        response.vary.add("HX-Request")
-        return response
-    flash(message, "success" if ok else "error")
-    if not ok:
+def _goal_answer(goal: PlanGoal, *, ok: bool, message: str, status: int = 200):
+    """After an action on a goal: its row (htmx), or back to the page it was on; a refused action
+    without htmx shows that page again with the message."""
+    student = goal.plan.student
+    staff = student.user_id != current_user.id
+    if not ok and not is_htmx():
+        flash(message, "error")
         if staff:
-            return render_template("plans/student_plan.html", **_staff_context(goal.plan.student)), status
-        return render_template("plans/my_plan.html", **_my_plan_context(goal.plan.student)), status
-    if staff:
-        return redirect(url_for("plans.student_plan", student_id=goal.plan.student_id) + f"#goal-{goal.id}")
-    return redirect(url_for("plans.my_plan") + f"#goal-{goal.id}")
+            return _staff_page(student, status=status)
+        return render_template("plans/my_plan.html", **_my_plan_context(student)), status
+    page = url_for("plans.student_plan", student_id=student.id) if staff else url_for("plans.my_plan")
+    return fragment_or_redirect(
+        "plans/_goal.html", f"{page}#goal-{goal.id}", message=message, ok=ok, status=status, redirect_code=302,
+        goal=goal, staff=staff, button_form=EmptyForm(formdata=None), today=today(),
+    )
 
 
-def _goal_action(goal_id: int, action: str, fn, success: str):
+def _goal_action(goal_id: int, action: str, change, success: str):
     goal = get_goal_or_404(goal_id)
     policy.require(action, goal if action == "plans.goal_done" else goal.plan.student)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        return _goal_response(goal, ok=False, message=_("Please reload the page and try again."), status=400)
+    if not EmptyForm().validate_on_submit():
+        return _goal_answer(goal, ok=False, message=_("Please reload the page and try again."), status=400)
     try:
-        fn(goal, actor=current_user)
-    except services.PlansError as error:
+        change(goal, actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
-        goal = get_goal_or_404(goal_id)
-        return _goal_response(goal, ok=False, message=str(error), status=error.status)
+        return _goal_answer(get_goal_or_404(goal_id), ok=False, message=str(error), status=error.status)
     db.session.commit()
-    return _goal_response(goal, ok=True, message=success)
+    return _goal_answer(goal, ok=True, message=success)
 
 
 @bp.post("/goals/<int:goal_id>/done")
 @login_required
 def goal_done(goal_id: int):
-    return _goal_action(goal_id, "plans.goal_done", services.complete_goal, _("Marked as done. Well done!"))
+    return _goal_action(goal_id, "plans.goal_done", goals.complete_goal, _("Marked as done. Well done!"))
 
 
 @bp.post("/goals/<int:goal_id>/accept")
 @login_required
 def goal_accept(goal_id: int):
-    return _goal_action(goal_id, "plans.manage", services.accept_goal, _("Suggestion accepted into the plan."))
+    return _goal_action(goal_id, "plans.manage", goals.accept_goal, _("Suggestion accepted into the plan."))
 
 
 @bp.post("/goals/<int:goal_id>/drop")
 @login_required
 def goal_drop(goal_id: int):
-    return _goal_action(goal_id, "plans.manage", services.drop_goal, _("Goal dropped."))
+    return _goal_action(goal_id, "plans.manage", goals.drop_goal, _("Goal dropped."))
 
 
 @bp.post("/goals/<int:goal_id>/reopen")
 @login_required
 def goal_reopen(goal_id: int):
-    return _goal_action(goal_id, "plans.manage", services.reopen_goal, _("Goal open again."))
+    return _goal_action(goal_id, "plans.manage", goals.reopen_goal, _("Goal open again."))
 
 
 @bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
@@ -294,12 +260,12 @@ def goal_edit(goal_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.edit_goal(goal, title=form.title.data, measures=form.measures.data, owner=form.owner.data,
-                               due_on=form.due_on.data, actor=current_user)
-        except services.PlansError as error:
+            goals.edit_goal(goal, title=form.title.data, measures=form.measures.data, owner=form.owner.data,
+                            due_on=form.due_on.data, actor=current_user)
+        except RuleViolation as error:
             db.session.rollback()
             goal = get_goal_or_404(goal_id)
-            _field_errors(form, error)
+            show_error(form, error)
             flash(str(error), "error")
             status = error.status
         else:
@@ -320,72 +286,66 @@ def index():
     form = PlanFilterForm(request.args)
     if not form.validate():
         abort(400)
-    show = form.show.data or ""
-    rows, count = services.plan_list(current_user, show=show, q=form.q.data)
-    # an unsearched total is kept a few seconds: counting the ledger reads thousands of claims
-    total = None if form.q.data else kept_total(
-        ("plans", show, services.today(), None if current_user.role == "admin" else current_user.id), count)
-    page = paginate_rows(rows, count=count, total=total, per_page=50)
+    show, q = form.show.data or "", form.q.data
+    if q:
+        total = goals.plan_total(current_user, show=show, q=q)
+    else:
+        # counting the ledger reads thousands of claims on every visit: kept until one of them changes
+        total = cached("plans.list_total", lambda: goals.plan_total(current_user, show=show), args=(show, today()),
+                       tables=("hardship_claims", "mentor_assignments", "support_plans", "plan_goals"))
+    page = paginate(goals.plan_list(current_user, show=show, q=q), total=total)
     ids = [row.id for row in page.items]
-    round_ = services.current_round()
-    progress = services.goal_counts([row.plan_id for row in page.items if row.plan_id is not None])
-    answered = services.response_status(ids, round_.id if round_ else None)
-    codes = services.latest_codes(ids)
-    # each row with its goal counts, questionnaire status and interest code: the template unpacks
-    # them instead of making three lookups per row
+    round_ = questionnaires.current_round()
+    progress = goals.goal_counts([row.plan_id for row in page.items if row.plan_id is not None])
+    answered = answers.response_status(ids, round_.id if round_ else None)
+    codes = riasec.latest_codes(ids)
+    # each row with its goal counts, questionnaire status and interest code, looked up once here
     rows = [(row, progress.get(row.plan_id, NO_GOALS), answered.get(row.id), codes.get(row.id, ""))
             for row in page.items]
     return render(
-        "plans/index.html", "plans/_plan_rows.html", form=form, page=page, rows=rows, round=round_,
-        today=services.today(),
+        "plans/index.html", "plans/_plan_rows.html", form=form, page=page, rows=rows, round=round_, today=today(),
     )
 
 
-def _staff_context(student: Student, **extra) -> dict:
-    plan = services.get_plan(student.id)
-    year = student.graduation_year
-    basis = subsidy.eligibility_basis([student.id])[student.id]
+def _staff_context(student: Student, **forms) -> dict:
+    plan = goals.get_plan(student.id)
+    plan_goals = plan.goals if plan else []
     loan = subsidy.loan_of(student.id)
-    goals = plan.goals if plan else []
     loan_form = LoanForm(formdata=None, kind=loan.kind if loan else "", note=loan.note if loan else "")
     loan_form.kind.choices = _loan_choices()
-    help_form = HelpForm(formdata=None, given_on=services.today())
+    help_form = HelpForm(formdata=None, given_on=today())
     help_form.kind.choices = _help_choices()
     context = dict(
         student=student, plan=plan,
-        suggested=[g for g in goals if g.status == GoalStatus.SUGGESTED],
-        goals=[g for g in goals if g.status in (GoalStatus.OPEN, GoalStatus.DONE)],
-        dropped=[g for g in goals if g.status == GoalStatus.DROPPED],
-        in_ledger=services.is_in_ledger(student),
-        responses=services.responses_of(student.id),
-        interest=services.latest_interest(student.id),
-        application=subsidy.application_of(student.id, year),
-        basis=basis, loan=loan, help_rows=subsidy.help_of(student.id),
-        goal_form=GoalForm(formdata=None, owner="student", due_on=services.today() + timedelta(days=30)),
-        review_form=ReviewForm(formdata=None, next_review_on=services.today() + timedelta(days=services.review_interval())),
+        suggested=[g for g in plan_goals if g.status == GoalStatus.SUGGESTED],
+        goals=[g for g in plan_goals if g.status in (GoalStatus.OPEN, GoalStatus.DONE)],
+        dropped=[g for g in plan_goals if g.status == GoalStatus.DROPPED],
+        in_ledger=is_in_ledger(student),
+        responses=answers.responses_of(student.id),
+        interest=riasec.latest_interest(student.id),
+        application=subsidy.application_of(student.id, student.graduation_year),
+        basis=subsidy.eligibility_basis([student.id])[student.id], loan=loan, help_rows=subsidy.help_of(student.id),
+        goal_form=GoalForm(formdata=None, owner="student", due_on=today() + timedelta(days=30)),
+        review_form=ReviewForm(formdata=None, next_review_on=today() + timedelta(days=goals.review_interval())),
         loan_form=loan_form, help_form=help_form,
-        button_form=EmptyForm(formdata=None), today=services.today(), staff=True,
+        button_form=EmptyForm(formdata=None), today=today(), staff=True,
         category_labels=subsidy.CATEGORY_LABELS, step_labels=subsidy.STEP_LABELS, help_labels=subsidy.HELP_LABELS,
         loan_labels=subsidy.LOAN_KINDS,
     )
-    context.update(extra)
+    context.update(forms)
     return context
 
 
 def _loan_choices():
-    from portal.formutil import choices
-
     return choices([("", _("No student loan"))] + list(subsidy.LOAN_KINDS.items()))
 
 
 def _help_choices():
-    from portal.formutil import choices
-
     return choices(list(subsidy.HELP_LABELS.items()))
 
 
-def _staff_page(student: Student, *, status: int = 200, **extra):
-    return render_template("plans/student_plan.html", **_staff_context(student, **extra)), status
+def _staff_page(student: Student, *, status: int = 200, **forms):
+    return render_template("plans/student_plan.html", **_staff_context(student, **forms)), status
 
 
 @bp.route("/students/<int:student_id>")
@@ -399,16 +359,16 @@ def student_plan(student_id: int):
     return page
 
 
-def _plan_action(student_id: int, fn, success: str):
+def _plan_action(student_id: int, change):
+    """A button on the mentor's page: `change(student)` returns the message to show."""
     student = get_student_or_404(student_id)
     policy.require("plans.manage", student)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         flash(_("Please reload the page and try again."), "error")
         return _staff_page(student, status=400)
     try:
-        message = fn(student) or success
-    except services.PlansError as error:
+        message = change(student)
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return _staff_page(student, status=error.status)
@@ -420,23 +380,26 @@ def _plan_action(student_id: int, fn, success: str):
 @bp.post("/students/<int:student_id>/start")
 @login_required
 def plan_create(student_id: int):
-    return _plan_action(student_id, lambda s: services.create_plan(s, actor=current_user) and None,
-                        _("The support plan has been started."))
+    def start(student):
+        goals.create_plan(student, actor=current_user)
+        return _("The support plan has been started.")
+
+    return _plan_action(student_id, start)
 
 
 @bp.post("/students/<int:student_id>/suggest")
 @login_required
 def plan_suggest(student_id: int):
     def suggest(student):
-        plan = services.get_plan(student.id)
+        plan = goals.get_plan(student.id)
         if plan is None:
-            raise services.PlansError(_("Start the plan first."), status=409)
-        added = services.suggest_goals(plan, actor=current_user)
+            raise RuleViolation(_("Start the plan first."), status=409)
+        added = goals.suggest_goals(plan, actor=current_user)
         if not added:
             return _("No new suggestions: the rule table has nothing more for the latest answers and interest result.")
         return _("%(n)d suggestions added. Accept, edit or drop each one.", n=len(added))
 
-    return _plan_action(student_id, suggest, "")
+    return _plan_action(student_id, suggest)
 
 
 @bp.post("/students/<int:student_id>/goals")
@@ -444,7 +407,7 @@ def plan_suggest(student_id: int):
 def goal_add(student_id: int):
     student = get_student_or_404(student_id)
     policy.require("plans.manage", student)
-    plan = services.get_plan(student.id)
+    plan = goals.get_plan(student.id)
     if plan is None:
         flash(_("Start the plan first."), "error")
         return _staff_page(student, status=409)
@@ -452,11 +415,11 @@ def goal_add(student_id: int):
     if not form.validate_on_submit():
         return _staff_page(student, status=400, goal_form=form)
     try:
-        services.add_goal(plan, title=form.title.data, measures=form.measures.data, owner=form.owner.data,
-                          due_on=form.due_on.data, actor=current_user)
-    except services.PlansError as error:
+        goals.add_goal(plan, title=form.title.data, measures=form.measures.data, owner=form.owner.data,
+                       due_on=form.due_on.data, actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
-        _field_errors(form, error)
+        show_error(form, error)
         return _staff_page(student, status=error.status, goal_form=form)
     db.session.commit()
     flash(_("Goal added."), "success")
@@ -468,7 +431,7 @@ def goal_add(student_id: int):
 def plan_review(student_id: int):
     student = get_student_or_404(student_id)
     policy.require("plans.manage", student)
-    plan = services.get_plan(student.id)
+    plan = goals.get_plan(student.id)
     if plan is None:
         flash(_("Start the plan first."), "error")
         return _staff_page(student, status=409)
@@ -476,10 +439,10 @@ def plan_review(student_id: int):
     if not form.validate_on_submit():
         return _staff_page(student, status=400, review_form=form)
     try:
-        services.review_plan(plan, actor=current_user, note=form.note.data, next_review_on=form.next_review_on.data)
-    except services.PlansError as error:
+        reviews.review_plan(plan, actor=current_user, note=form.note.data, next_review_on=form.next_review_on.data)
+    except RuleViolation as error:
         db.session.rollback()
-        _field_errors(form, error)
+        show_error(form, error)
         return _staff_page(student, status=error.status, review_form=form)
     db.session.commit()
     flash(_("Review recorded. Next review on %(date)s.", date=form.next_review_on.data.isoformat()), "success")
@@ -497,9 +460,9 @@ def loan_flag(student_id: int):
         return _staff_page(student, status=400, loan_form=form)
     try:
         subsidy.set_loan(student, kind=form.kind.data or None, note=form.note.data, actor=current_user)
-    except services.PlansError as error:
+    except RuleViolation as error:
         db.session.rollback()
-        _field_errors(form, error)
+        show_error(form, error)
         return _staff_page(student, status=error.status, loan_form=form)
     db.session.commit()
     flash(_("Saved."), "success")
@@ -518,9 +481,9 @@ def help_add(student_id: int):
     try:
         subsidy.record_help(student, kind=form.kind.data, amount=form.amount.data, given_on=form.given_on.data,
                             note=form.note.data, actor=current_user)
-    except services.PlansError as error:
+    except RuleViolation as error:
         db.session.rollback()
-        _field_errors(form, error)
+        show_error(form, error)
         return _staff_page(student, status=error.status, help_form=form)
     db.session.commit()
     flash(_("Help recorded and logged as an intervention."), "success")
@@ -529,31 +492,29 @@ def help_add(student_id: int):
 
 # --- answers: the rounds side by side, and answering on the student's behalf -----------------------
 
-@bp.route("/students/<int:student_id>/answers")
+@bp.route("/students/<int:student_id>/answers", endpoint="answers")
 @login_required
-def answers(student_id: int):
+def answers_page(student_id: int):
     student = get_student_or_404(student_id)
     policy.require("plans.view_answers", student)
-    responses = [r for r in services.responses_of(student.id)]
+    responses = answers.responses_of(student.id)
     by_round = {r.round_id: r for r in responses}
     later = by_round.get(request.args.get("b", type=int)) or (responses[-1] if responses else None)
     earlier_default = None
     if later is not None:
-        before = [r for r in responses if r is not later and responses.index(r) < responses.index(later)]
+        before = responses[:responses.index(later)]
         earlier_default = before[-1] if before else None
     earlier = by_round.get(request.args.get("a", type=int)) or earlier_default
     if earlier is later:
         earlier = None
     rows = []
-    questions = []
     if later is not None:
         if earlier is not None:
-            rows = services.comparison(earlier, later)
+            rows = answers.comparison(earlier, later)
         else:
-            questions = services.questions_of(later.questionnaire_id)
-            rows = [dict(key=q.key, question=q, text=services.localized(q, "text"), before="",
-                         after=services.answer_text(q, (later.answers or {}).get(q.key)), changed=False, delta=None)
-                    for q in questions]
+            rows = [dict(key=q.key, question=q, text=localized(q, "text"), before="",
+                         after=answers.answer_text(q, (later.answers or {}).get(q.key)), changed=False, delta=None)
+                    for q in questionnaires.questions_of(later.questionnaire_id)]
     own = student.user_id == current_user.id
     page = render_template("plans/answers.html", student=student, responses=responses, earlier=earlier, later=later,
                            rows=rows, own=own)
@@ -571,14 +532,14 @@ def answer_for(student_id: int):
     """A mentor records the student's answers after a talk or a phone interview."""
     student = get_student_or_404(student_id)
     policy.require("plans.answer_for", student)
-    rounds = services.rounds_started()
+    rounds = questionnaires.rounds_started()
     if not rounds:
         return render_template("plans/questionnaire.html", round=None, student=student, on_behalf=True)
     round_id = request.values.get("round_id", type=int)
     round_ = next((r for r in rounds if r.id == round_id), rounds[0])
-    questions = services.questions_of(round_.questionnaire_id)
-    response = services.get_response(student.id, round_.id)
-    form_class = answers_form_class(questions, services.locale_code(), on_behalf=True)
+    questions = questionnaires.questions_of(round_.questionnaire_id)
+    response = answers.get_response(student.id, round_.id)
+    form_class = answers_form_class(questions, locale_code(), response=response, on_behalf=True)
     if request.method == "GET":
         form = form_class(formdata=None, round_id=str(round_.id), channel="talk",
                           data=form_data_from_answers(questions, response.answers if response else {}))
@@ -587,14 +548,11 @@ def answer_for(student_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.save_response(student, round_, answers_from_form(form, questions), actor=current_user,
-                                   submit=bool(form.submit.data), on_behalf=True, channel=form.channel.data,
-                                   note=form.note.data)
-        except services.PlansError as error:
+            answers.save_response(student, round_, form.answers(), actor=current_user, submit=bool(form.submit.data),
+                                  on_behalf=True, channel=form.channel.data, note=form.note.data)
+        except RuleViolation as error:
             db.session.rollback()
-            _field_errors(form, error, prefix="q_")
-            if error.field == "channel":
-                form.channel.errors = list(form.channel.errors or []) + [str(error)]
+            show_error(form, error)
             flash(str(error), "error")
             status = error.status
         else:
@@ -602,9 +560,9 @@ def answer_for(student_id: int):
             flash(_("Answers saved for %(name)s.", name=student.name), "success")
             return redirect(url_for("plans.student_plan", student_id=student.id))
     elif request.method == "POST":
+        _flash_answer_problems(form)
         status = 400
     return render_template(
         "plans/questionnaire.html", round=round_, rounds=rounds, form=form, questions=questions, response=response,
         student=student, on_behalf=True, questionnaire=round_.questionnaire,
     ), status
-

@@ -2,18 +2,16 @@
 applications through their steps, the bureau's list, student loans, and other help given."""
 from __future__ import annotations
 
-import io
-from datetime import date
-from functools import cache, lru_cache
-from types import SimpleNamespace
+from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import bindparam, false, func, literal, or_, select, union, union_all, update
+from sqlalchemy import Select, false, func, literal, or_, select, union, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, notifications, settings
 from portal.accounts.models import User
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
@@ -27,9 +25,11 @@ from portal.plans.models import (
     SubsidyStatus,
     SubsidyStep,
 )
-from portal.plans.paging import kept_total
-from portal.plans.services import PlansError, today
+from portal.plans.services import today
+from portal.sanitize import plain_to_html
+from portal.students.access import caseload_student_ids
 from portal.students.models import ClaimStatus, HardshipCategory, HardshipClaim, Student
+from portal.students.services import log_intervention
 
 STUDENT_LOAN = "student_loan"
 
@@ -118,14 +118,14 @@ def parse_amounts(text: str | None) -> dict[str, str]:
             continue
         parts = line.rsplit(None, 1)
         if len(parts) != 2:
-            raise PlansError(_("Line %(n)d: write the province, a space and the amount in yuan.", n=number), field="amounts")
+            raise RuleViolation(_("Line %(n)d: write the province, a space and the amount in yuan.", n=number), field="amounts")
         province, amount = parts[0].strip(), parts[1]
         try:
             value = Decimal(amount)
         except InvalidOperation:
             value = Decimal(-1)
         if value < 0 or value > 100000 or value != value.quantize(Decimal("0.01")):
-            raise PlansError(_("Line %(n)d: the amount must be a number of yuan.", n=number), field="amounts")
+            raise RuleViolation(_("Line %(n)d: the amount must be a number of yuan.", n=number), field="amounts")
         amounts[province[:32]] = str(value.quantize(Decimal("1")) if value == value.to_integral() else value)
     return amounts
 
@@ -134,7 +134,7 @@ def save_settings(*, categories: list[str], default_amount_value: Decimal, amoun
                   province: str | None, actor) -> None:
     known = set(CATEGORY_LABELS)
     if any(c not in known for c in categories):
-        raise PlansError(_("Choose among the listed categories."), field="categories")
+        raise RuleViolation(_("Choose among the listed categories."), field="categories")
     amounts = parse_amounts(amounts_text)
     settings.put("plans.subsidy_categories", list(categories), actor=actor)
     settings.put("plans.subsidy_amounts", amounts, actor=actor)
@@ -146,20 +146,6 @@ def save_settings(*, categories: list[str], default_amount_value: Decimal, amoun
 
 # --- eligibility ---------------------------------------------------------------------------
 
-@cache
-def _basis_stmts():
-    # built once: a list page asks for the bases of its 50 rows on every request
-    ids = bindparam("ids", expanding=True)
-    claims = select(HardshipClaim.student_id, HardshipClaim.category).where(
-        HardshipClaim.student_id.in_(ids), HardshipClaim.status == ClaimStatus.VERIFIED,
-        HardshipClaim.category.in_(bindparam("categories", expanding=True)),
-    )
-    loans = select(StudentLoan.student_id).where(StudentLoan.student_id.in_(ids))
-    # both bases in one statement, for the usual settings that count claims and loans alike
-    both = union_all(claims, select(StudentLoan.student_id, literal(STUDENT_LOAN)).where(StudentLoan.student_id.in_(ids)))
-    return claims, loans, both
-
-
 def eligibility_basis(student_ids: list[int], categories: list[str] | None = None) -> dict[int, list[str]]:
     """Each student's eligible bases, in the order of the settings (one query)."""
     categories = eligible_categories() if categories is None else categories
@@ -167,19 +153,21 @@ def eligibility_basis(student_ids: list[int], categories: list[str] | None = Non
     if not student_ids:
         return basis
     hardship = [c for c in categories if c != STUDENT_LOAN]
-    claims, loans, both = _basis_stmts()
-    if hardship and STUDENT_LOAN in categories:
-        for sid, category in db.session.execute(both, {"ids": student_ids, "categories": hardship}):
-            basis[sid].append(category)
-    elif hardship:
-        for sid, category in db.session.execute(claims, {"ids": student_ids, "categories": hardship}):
-            basis[sid].append(category)
-    elif STUDENT_LOAN in categories:
-        for sid in db.session.scalars(loans, {"ids": student_ids}):
-            basis[sid].append(STUDENT_LOAN)
+    parts = []
+    if hardship:
+        parts.append(select(HardshipClaim.student_id, HardshipClaim.category).where(
+            HardshipClaim.student_id.in_(student_ids), HardshipClaim.status == ClaimStatus.VERIFIED,
+            HardshipClaim.category.in_(hardship)))
+    if STUDENT_LOAN in categories:
+        parts.append(select(StudentLoan.student_id, literal(STUDENT_LOAN)).where(StudentLoan.student_id.in_(student_ids)))
+    if not parts:
+        return basis
+    # both bases in one statement, for the usual settings that count claims and loans alike
+    for sid, category in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        basis[sid].append(category)
     order = {c: i for i, c in enumerate(categories)}
-    for sid in basis:
-        basis[sid].sort(key=lambda c: order.get(c, 99))
+    for found in basis.values():
+        found.sort(key=lambda c: order.get(c, 99))
     return basis
 
 
@@ -212,30 +200,7 @@ def eligible_row(categories: list[str], student_id_column):
     return or_(*parts) if parts else false()
 
 
-def eligible_list(viewer, *, year: int, status: str = "", q: str | None = None, categories: list[str] | None = None):
-    """Graduating students eligible for the subsidy with their application (if any) of that year.
-
-    status: "" all, "none" not applied, or an application status. Mentors see their caseload.
-    Returns (rows, count): rows give (id, student_no, college, major, display_name, application_id, status,
-    amount) — the last three None without an application — in student-number order.
-    """
-    categories = eligible_categories() if categories is None else categories
-    if q:
-        return _eligible_stmts(viewer.role, viewer.id, year, status, q, tuple(categories))
-    # unsearched: the same few statements on every visit, built once (building costs as much as running)
-    return _eligible_stmts_kept(viewer.role, None if viewer.role == "admin" else viewer.id, year, status, tuple(categories))
-
-
-@lru_cache(maxsize=128)
-def _eligible_stmts_kept(role: str, viewer_id: int | None, year: int, status: str, categories: tuple[str, ...]):
-    return _eligible_stmts(role, viewer_id, year, status, None, categories)
-
-
-def _eligible_stmts(role: str, viewer_id: int | None, year: int, status: str, q: str | None, categories):
-    from portal.students.services import caseload_student_ids
-
-    categories = list(categories)
-    viewer = SimpleNamespace(id=viewer_id, role=role)
+def _list_filters(viewer, *, year: int, status: str, q: str | None) -> list:
     where = []
     if viewer.role != "admin":
         where.append(Student.id.in_(caseload_student_ids(viewer)))
@@ -247,33 +212,38 @@ def _eligible_stmts(role: str, viewer_id: int | None, year: int, status: str, q:
     if q:
         like = f"%{q.strip()}%"
         where.append(or_(User.display_name.ilike(like), Student.student_no.ilike(like)))
-    # The count builds the eligible set once and checks the year in the graduation-year index.
-    count = select(func.count(Student.id)).where(
-        Student.graduation_year == year, Student.id.in_(eligible_ids(categories)), *where)
-    if q:
-        count = count.join(User, User.id == Student.user_id)
+    return where
+
+
+def eligible_list(viewer, *, year: int, categories: list[str], status: str = "", q: str | None = None) -> Select:
+    """Graduating students eligible for the subsidy with their application (if any) of that year.
+
+    status: "" all, "none" not applied, or an application status. Mentors see their caseload.
+    Rows give (id, student_no, college, major, display_name, application_id, status, amount) — the
+    last three None without an application — in student-number order.
+    """
     # The rows walk the class in student-number order (index on graduation_year, student_no), test
     # eligibility per student (EXISTS, index probes only) and stop after a page.
-    # only the columns the list shows, as plain rows (no ORM objects)
-    rows = (
+    return (
         select(Student.id, Student.student_no, Student.college, Student.major, User.display_name,
                SubsidyApplication.id.label("application_id"), SubsidyApplication.status, SubsidyApplication.amount)
         .join(User, User.id == Student.user_id)
         .outerjoin(SubsidyApplication, (SubsidyApplication.student_id == Student.id) & (SubsidyApplication.year == year))
-        .where(eligible_row(categories, Student.id), Student.graduation_year == year, *where)
+        .where(eligible_row(categories, Student.id), Student.graduation_year == year,
+               *_list_filters(viewer, year=year, status=status, q=q))
         .order_by(Student.student_no)
     )
-    return rows, count
 
 
-def eligible_total(viewer, count, *, year: int, status: str = "", q: str | None = None,
-                   categories: list[str]) -> int:
-    """The number of eligible graduates (`count` from eligible_list). Counting them probes a few
-    thousand claims and loans (2–3 ms on SQLite) on a page the office pages through all day, so an
-    unsearched count is kept for a few seconds (see paging.kept_total)."""
+def eligible_total(viewer, *, year: int, categories: list[str], status: str = "", q: str | None = None) -> int:
+    """How many students eligible_list() lists."""
+    # the eligible set is built once and the year checked in the graduation-year index
+    count = select(func.count(Student.id)).where(
+        Student.graduation_year == year, Student.id.in_(eligible_ids(categories)),
+        *_list_filters(viewer, year=year, status=status, q=q))
     if q:
-        return db.session.scalar(count) or 0
-    return kept_total(("subsidy", year, status, tuple(categories), None if viewer.role == "admin" else viewer.id), count)
+        count = count.join(User, User.id == Student.user_id)
+    return db.session.scalar(count)
 
 
 # --- applications --------------------------------------------------------------------------
@@ -294,30 +264,30 @@ def apply(student: Student, *, actor, province: str, category: str | None = None
     year = student.graduation_year
     basis = eligibility_basis([student.id])[student.id]
     if not basis:
-        raise PlansError(_("This student holds none of the categories that qualify for the subsidy."), status=409)
+        raise RuleViolation(_("This student holds none of the categories that qualify for the subsidy."), status=409)
     if category is None:
         category = basis[0]
     elif category not in basis:
-        raise PlansError(_("Choose one of the student's qualifying categories."), field="category")
+        raise RuleViolation(_("Choose one of the student's qualifying categories."), field="category")
     province = (province or "").strip()
     if not province:
-        raise PlansError(_("Give the province whose bureau pays the subsidy."), field="province")
+        raise RuleViolation(_("Give the province whose bureau pays the subsidy."), field="province")
     if amount is None:
         amount = amount_for(province)
     if amount < 0:
-        raise PlansError(_("The amount cannot be negative."), field="amount")
+        raise RuleViolation(_("The amount cannot be negative."), field="amount")
     application = SubsidyApplication(
         student_id=student.id, year=year, category=category, province=province[:32], amount=amount,
         status=SubsidyStatus.APPLIED, created_by_id=actor.id, updated_at=utcnow(),
     )
     if application_of(student.id, year) is not None:
-        raise PlansError(_("This student has already applied for the subsidy this year."), status=409)
+        raise RuleViolation(_("This student has already applied for the subsidy this year."), status=409)
     db.session.add(application)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise PlansError(_("This student has already applied for the subsidy this year."), status=409) from None
+        raise RuleViolation(_("This student has already applied for the subsidy this year."), status=409) from None
     db.session.add(SubsidyStep(application_id=application.id, step=SubsidyStatus.APPLIED, note=(note or "").strip()[:300] or None,
                                by_id=actor.id))
     audit.record(actor, "plans.subsidy_applied", student, detail=f"year={year} category={category} province={province}")
@@ -336,7 +306,7 @@ def advance(application: SubsidyApplication, *, actor, expected: str, note: str 
     """Move the application to its next step, if nobody has moved it since the page was shown."""
     target = next_step(expected)
     if target is None:
-        raise PlansError(_("This application has no further step."), status=409)
+        raise RuleViolation(_("This application has no further step."), status=409)
     _move(application, expected=expected, to=target)
     db.session.add(SubsidyStep(application_id=application.id, step=target, note=(note or "").strip()[:300] or None,
                                by_id=actor.id))
@@ -349,9 +319,9 @@ def advance(application: SubsidyApplication, *, actor, expected: str, note: str 
 def reject(application: SubsidyApplication, *, actor, expected: str, reason: str) -> SubsidyApplication:
     reason = (reason or "").strip()
     if not reason:
-        raise PlansError(_("Give the reason, so the student can be told."), field="reason")
+        raise RuleViolation(_("Give the reason, so the student can be told."), field="reason")
     if expected in (SubsidyStatus.PAID, SubsidyStatus.REJECTED):
-        raise PlansError(_("A paid or refused application cannot be refused."), status=409)
+        raise RuleViolation(_("A paid or refused application cannot be refused."), status=409)
     _move(application, expected=expected, to=SubsidyStatus.REJECTED)
     application.rejected_reason = reason[:300]
     db.session.add(SubsidyStep(application_id=application.id, step=SubsidyStatus.REJECTED, note=reason[:300], by_id=actor.id))
@@ -370,22 +340,12 @@ def _move(application: SubsidyApplication, *, expected: str, to: str) -> None:
     )
     if result.rowcount != 1:
         db.session.refresh(application)
-        raise PlansError(_("Someone else has moved this application on in the meantime; the page now shows where it is."),
-                         status=409)
+        raise RuleViolation(_("Someone else has moved this application on in the meantime; the page now shows where it is."),
+                            status=409)
     db.session.refresh(application)
 
 
 # --- the bureau's list ----------------------------------------------------------------------
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would read as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 def export_rows(*, year: int, status: str = ""):
     stmt = (
@@ -404,41 +364,33 @@ def export_rows(*, year: int, status: str = ""):
 
 def bureau_workbook(*, year: int, status: str = "", actor) -> tuple[bytes, int]:
     """The list the local bureau asks for, as an Excel workbook; the export is audited."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    from portal import spreadsheets
     from portal.templating import DEGREE_LABELS
 
     applications = export_rows(year=year, status=status)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(_("Job-seeking subsidy"))[:31]
     headers = [
         _("No."), _("Name"), _("Gender"), _("Student number"), _("National ID (masked)"), _("College"), _("Major"),
         _("Degree"), _("Graduation year"), _("Qualifying category"), _("Province"), _("Amount (yuan)"),
         _("Step"), _("Phone"),
     ]
-    sheet.append([str(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     genders = {"female": _("Female"), "male": _("Male")}
+    rows = []
     for number, application in enumerate(applications, start=1):
         student = application.student
-        row = [
+        rows.append([
             number, student.user.display_name, str(genders.get(student.gender, "")), student.student_no,
             student.national_id_masked or "", student.college, student.major,
             str(DEGREE_LABELS.get(student.degree_level, student.degree_level)), student.graduation_year,
             str(CATEGORY_LABELS.get(application.category, application.category)), application.province,
             float(application.amount), str(STEP_LABELS.get(application.status, application.status)), student.phone or "",
-        ]
-        sheet.append([safe_cell(v) for v in row])
-    for column, width in zip("ABCDEFGHIJKLMN", (6, 10, 6, 14, 22, 16, 14, 8, 10, 26, 10, 12, 18, 14)):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
+        ])
+    content = spreadsheets.workbook(spreadsheets.Sheet(
+        _("Job-seeking subsidy"), rows, header=headers,
+        widths=(6, 10, 6, 14, 22, 16, 14, 8, 10, 26, 10, 12, 18, 14),
+    ))
     audit.record(actor, "plans.subsidy_exported", target_type="SubsidyList", target_id=year,
                  detail=f"year={year} status={status or 'all'} rows={len(applications)}")
-    return buffer.getvalue(), len(applications)
+    return content, len(applications)
 
 
 # --- student loans and other help -----------------------------------------------------------
@@ -457,7 +409,7 @@ def set_loan(student: Student, *, kind: str | None, note: str | None, actor) -> 
         db.session.flush()
         return None
     if kind not in LOAN_KINDS:
-        raise PlansError(_("Choose the kind of loan."), field="kind")
+        raise RuleViolation(_("Choose the kind of loan."), field="kind")
     if loan is None:
         loan = StudentLoan(student_id=student.id, kind=kind)
         db.session.add(loan)
@@ -473,14 +425,12 @@ def set_loan(student: Student, *, kind: str | None, note: str | None, actor) -> 
 def record_help(student: Student, *, kind: str, amount: Decimal | None, given_on: date, note: str | None,
                 actor) -> HelpGiven:
     """Record help for the job search and log it as a financial_help intervention."""
-    from portal.students.services import log_intervention
-
     if kind not in HELP_LABELS:
-        raise PlansError(_("Choose the kind of help."), field="kind")
+        raise RuleViolation(_("Choose the kind of help."), field="kind")
     if amount is not None and amount < 0:
-        raise PlansError(_("The amount cannot be negative."), field="amount")
+        raise RuleViolation(_("The amount cannot be negative."), field="amount")
     if given_on > today():
-        raise PlansError(_("Help is recorded once it has been given."), field="given_on")
+        raise RuleViolation(_("Help is recorded once it has been given."), field="given_on")
     note = (note or "").strip()[:300] or None
     help_row = HelpGiven(student_id=student.id, kind=kind, amount=amount, given_on=given_on, note=note,
                          recorded_by_id=actor.id)
@@ -491,10 +441,8 @@ def record_help(student: Student, *, kind: str, amount: Decimal | None, given_on
         text += " · " + _("%(amount)s yuan", amount=f"{amount:.2f}")
     if note:
         text += "\n" + note
-    from datetime import datetime, time, timezone
-
     intervention = log_intervention(
-        student, author=actor, type="financial_help", channel="in_person", notes=text,
+        student, author=actor, type="financial_help", channel="in_person", notes=plain_to_html(text),
         occurred_at=datetime.combine(given_on, time(4, 0), tzinfo=timezone.utc),  # noon in Shanghai
         source="plans.help", source_id=help_row.id,
     )

@@ -3,30 +3,21 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from functools import lru_cache
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
-from flask_babel import get_locale
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, policy
+from portal.cache import cached
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.formutil import choices
-from portal.htmx import is_htmx, render
+from portal.htmx import fragment_or_redirect, is_htmx, render
 from portal.i18n import gettext as _
-from portal.plans import bp, services, subsidy
+from portal.pagination import paginate
+from portal.plans import bp, subsidy
 from portal.plans.forms import (
     ApplyForm,
     ExportForm,
@@ -34,9 +25,9 @@ from portal.plans.forms import (
     StepForm,
     SubsidyFilterForm,
     SubsidySettingsForm,
+    show_error,
 )
 from portal.plans.models import SubsidyApplication, SubsidyStep
-from portal.plans.paging import paginate_rows
 from portal.plans.routes import get_student_or_404
 from portal.students.models import Student
 
@@ -52,18 +43,6 @@ def get_application_or_404(application_id: int) -> SubsidyApplication:
     return application
 
 
-@lru_cache(maxsize=8)
-def _escaped_labels(locale: str) -> dict[str, Markup]:
-    return {k: escape(str(v)) for k, v in subsidy.CATEGORY_LABELS.items()}
-
-
-def _basis_html(basis: dict[int, list[str]]) -> dict[int, Markup]:
-    """Each row's qualifying categories as the cell shows them (labels, one a line), written here in
-    one pass rather than by a loop per row in the template."""
-    labels = _escaped_labels(str(get_locale()))
-    return {sid: Markup("<br>").join(labels.get(c) or escape(c) for c in found) for sid, found in basis.items()}
-
-
 @bp.route("/subsidy/")
 @login_required
 def subsidy_index():
@@ -72,18 +51,25 @@ def subsidy_index():
     if not form.validate():
         abort(400)
     year = form.year.data or subsidy.graduating_year()
+    status, q = form.status.data or "", form.q.data
     categories = subsidy.eligible_categories()
-    rows, count = subsidy.eligible_list(current_user, year=year, status=form.status.data or "", q=form.q.data,
-                                        categories=categories)
-    total = subsidy.eligible_total(current_user, count, year=year, status=form.status.data or "", q=form.q.data,
-                                   categories=categories)
-    page = paginate_rows(rows, total=total, per_page=50)
+    if q:
+        total = subsidy.eligible_total(current_user, year=year, categories=categories, status=status, q=q)
+    else:
+        # counting the eligible class probes thousands of claims and loans on every visit: kept
+        # until one of them, the class or an application changes
+        total = cached("plans.subsidy_total", lambda: subsidy.eligible_total(
+            current_user, year=year, categories=categories, status=status), args=(year, status, tuple(categories)),
+            tables=("hardship_claims", "student_loans", "students", "mentor_assignments", "subsidy_applications"))
+    page = paginate(subsidy.eligible_list(current_user, year=year, categories=categories, status=status, q=q),
+                    total=total)
     ids = [row.id for row in page.items]
     response = render(
         "plans/subsidy_index.html", "plans/_subsidy_rows.html", form=form, page=page, year=year,
+        basis=subsidy.eligibility_basis(ids, categories),
         # labels translated once per page, not once per row
-        basis=_basis_html(subsidy.eligibility_basis(ids, categories)),
-        step_labels={k: str(v) for k, v in subsidy.STEP_LABELS.items()},
+        category_labels={key: str(label) for key, label in subsidy.CATEGORY_LABELS.items()},
+        step_labels={key: str(label) for key, label in subsidy.STEP_LABELS.items()},
         export_form=ExportForm(formdata=None, year=year), can_manage=policy.may(current_user, "subsidy.manage"),
     )
     # the list shows hardship categories: the view is audited (after rendering, so the rows stay loaded)
@@ -111,12 +97,9 @@ def subsidy_apply(student_id: int):
         try:
             application = subsidy.apply(student, actor=current_user, province=form.province.data,
                                         category=form.category.data, amount=form.amount.data, note=form.note.data)
-        except services.PlansError as error:
+        except RuleViolation as error:
             db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = list(field.errors or []) + [str(error)]
-            else:
+            if not show_error(form, error):
                 flash(str(error), "error")
             status = error.status
         else:
@@ -155,17 +138,15 @@ def subsidy_view(application_id: int):
     return response
 
 
-def _step_result(application_id: int, message: str, *, ok: bool, status: int = 200):
+def _step_answer(application_id: int, message: str, *, ok: bool, status: int = 200):
+    """After a step: the steps (htmx) or the application's page; a refused step without htmx shows
+    that page again with the message."""
     application = get_application_or_404(application_id)
-    if is_htmx():
-        context = _view_context(application)
-        response = make_response(render_template("plans/_subsidy_steps.html", message=message, message_ok=ok, **context), status)
-        response.vary.add("HX-Request")
-        return response
-    flash(message, "success" if ok else "error")
-    if not ok:
+    if not ok and not is_htmx():
+        flash(message, "error")
         return render_template("plans/subsidy_view.html", **_view_context(application)), status
-    return redirect(url_for("plans.subsidy_view", application_id=application_id))
+    return fragment_or_redirect("plans/_subsidy_steps.html", url_for("plans.subsidy_view", application_id=application_id),
+                                message=message, ok=ok, status=status, redirect_code=302, **_view_context(application))
 
 
 @bp.post("/subsidy/<int:application_id>/advance")
@@ -175,14 +156,14 @@ def subsidy_advance(application_id: int):
     application = get_application_or_404(application_id)
     form = StepForm()
     if not form.validate_on_submit():
-        return _step_result(application_id, _("Please reload the page and try again."), ok=False, status=400)
+        return _step_answer(application_id, _("Please reload the page and try again."), ok=False, status=400)
     try:
         subsidy.advance(application, actor=current_user, expected=form.expected.data, note=form.note.data)
-    except services.PlansError as error:
+    except RuleViolation as error:
         db.session.rollback()
-        return _step_result(application_id, str(error), ok=False, status=error.status)
+        return _step_answer(application_id, str(error), ok=False, status=error.status)
     db.session.commit()
-    return _step_result(application_id, _("Step recorded: %(step)s.", step=subsidy.STEP_LABELS[application.status]), ok=True)
+    return _step_answer(application_id, _("Step recorded: %(step)s.", step=subsidy.STEP_LABELS[application.status]), ok=True)
 
 
 @bp.post("/subsidy/<int:application_id>/reject")
@@ -192,14 +173,14 @@ def subsidy_reject(application_id: int):
     application = get_application_or_404(application_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        return _step_result(application_id, _("Give the reason, so the student can be told."), ok=False, status=400)
+        return _step_answer(application_id, _("Give the reason, so the student can be told."), ok=False, status=400)
     try:
         subsidy.reject(application, actor=current_user, expected=form.expected.data, reason=form.reason.data)
-    except services.PlansError as error:
+    except RuleViolation as error:
         db.session.rollback()
-        return _step_result(application_id, str(error), ok=False, status=error.status)
+        return _step_answer(application_id, str(error), ok=False, status=error.status)
     db.session.commit()
-    return _step_result(application_id, _("The refusal has been recorded."), ok=True)
+    return _step_answer(application_id, _("The refusal has been recorded."), ok=True)
 
 
 @bp.route("/subsidy/export.xlsx")
@@ -233,11 +214,9 @@ def subsidy_settings():
         try:
             subsidy.save_settings(categories=form.categories.data or [], default_amount_value=Decimal(form.default_amount.data),
                                   amounts_text=form.amounts.data, province=form.province.data, actor=current_user)
-        except services.PlansError as error:
+        except RuleViolation as error:
             db.session.rollback()
-            field = getattr(form, error.field, None)
-            if field is not None:
-                field.errors = list(field.errors or []) + [str(error)]
+            show_error(form, error)
             status = error.status
         else:
             db.session.commit()

@@ -2,7 +2,6 @@
 (openpyxl, write-only), in Chinese or English, with small groups suppressed in every aggregate."""
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
 
@@ -15,7 +14,6 @@ from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
 from portal.outcomes import surveys as survey_service
-from portal.outcomes.imports import safe_cell
 from portal.outcomes.models import Destination, Survey
 from portal.outcomes.rates import Scope
 from portal.outcomes.services import feedback_summary
@@ -91,28 +89,26 @@ def cohort_pdf(year: int, *, lang: str = "zh", scope: Scope | None = None, timin
 def cohort_workbook(year: int, *, lang: str = "zh") -> bytes:
     """Summary (suppressed aggregates), one row per graduate of the class (their verified hardship
     categories and current destination), every destination record, and the list of codes."""
-    from openpyxl import Workbook
+    from portal import spreadsheets
 
     with force_locale(lang):
         context = cohort_context(year)
-        book = Workbook(write_only=True)
 
-        summary = book.create_sheet(_("Summary"))
-        summary.append([safe_cell(_("Employment outcomes of the class of %(year)d", year=year))])
-        summary.append([safe_cell(context["definitions"])])
-        summary.append([safe_cell(_("Groups of fewer than %(n)d graduates are shown as <%(n)d.", n=context["minimum"]))])
-        summary.append([])
-        summary.append(["", safe_cell(context["series"][0]), safe_cell(context["series"][1])])
+        summary = [
+            [_("Employment outcomes of the class of %(year)d", year=year)],
+            [context["definitions"]],
+            [_("Groups of fewer than %(n)d graduates are shown as <%(n)d.", n=context["minimum"])],
+            [],
+            ["", context["series"][0], context["series"][1]],
+        ]
         for label, everyone, group in context["key_figures"]:
-            summary.append([safe_cell(label), safe_cell(everyone), safe_cell(group)])
+            summary.append([label, everyone, group])
         for section in context["sections"]:
             summary.append([])
-            summary.append([safe_cell(section.title)])
-            summary.append([safe_cell(h) for h in section.headers])
-            for row in section.rows:
-                summary.append([safe_cell(c) for c in row])
+            summary.append([section.title])
+            summary.append(list(section.headers))
+            summary += [list(row) for row in section.rows]
 
-        graduates = book.create_sheet(_("Graduates"))
         headers = [
             _("Student number"), _("Name"), _("College"), _("Major"), _("Degree"), _("Class"), _("Home province"),
             _("Disadvantaged group"), _("Verified hardship categories"), _("Primary mentor"),
@@ -120,7 +116,6 @@ def cohort_workbook(year: int, *, lang: str = "zh") -> bytes:
             _("Hospital level"), _("Post type"), _("Province"), _("City"), _("Country or region"), _("Grassroots post"),
             _("Relation to major"), _("Monthly salary"), _("Date settled"), _("Source"), _("Confirmed"),
         ]
-        graduates.append([safe_cell(h) for h in headers])
         claims: dict[int, list[str]] = {}
         for student_id, category in db.session.execute(
             select(HardshipClaim.student_id, HardshipClaim.category)
@@ -157,11 +152,12 @@ def cohort_workbook(year: int, *, lang: str = "zh") -> bytes:
             .where(Student.graduation_year == year)
             .order_by(Student.student_no)
         )
+        graduates = []
         for r in rows:
             (sid, no_, name, college, major, degree, grad, home, category, employer, unit, industry, level, post,
              province, city, country, grassroots, relation, salary, decided, source, verified) = r
             code = (residency_code if category == "residency" else cat.BY_KEY[category].code) if category in cat.BY_KEY else ""
-            graduates.append([safe_cell(v) for v in (
+            graduates.append((
                 no_, name, college, major, labels["degree"].get(degree, degree), grad, home,
                 yes if sid in claims else no, "、".join(claims.get(sid, [])), mentors.get(sid, ""),
                 code, labels["category"].get(category, category or ""), employer,
@@ -170,31 +166,31 @@ def cohort_workbook(year: int, *, lang: str = "zh") -> bytes:
                 (yes if grassroots else no) if category else "", labels["relation"].get(relation, relation),
                 labels["salary"].get(salary, salary), decided.isoformat() if decided else "",
                 labels["source"].get(source, source or ""), (yes if verified else no) if category else "",
-            )])
+            ))
 
-        history = book.create_sheet(_("Destination records"))
-        history.append([safe_cell(h) for h in (_("Student number"), _("Recorded"), _("Destination code"), _("Destination"),
-                                               _("Employer or school"), _("Source"), _("Confirmed"), _("Current"))])
+        history = []
         for no_, recorded, category, employer, source, verified, current in db.session.execute(
             select(Student.student_no, D.recorded_at, D.category, D.employer, D.source, D.verified, D.is_current)
             .join(Student, Student.id == D.student_id).where(Student.graduation_year == year)
             .order_by(Student.student_no, D.recorded_at)
         ):
             code = (residency_code if category == "residency" else cat.BY_KEY[category].code) if category in cat.BY_KEY else ""
-            history.append([safe_cell(v) for v in (
+            history.append((
                 no_, recorded.strftime("%Y-%m-%d %H:%M") + " UTC", code, labels["category"].get(category, category),
-                employer, labels["source"].get(source, source), yes if verified else no, yes if current else no)])
+                employer, labels["source"].get(source, source), yes if verified else no, yes if current else no))
 
-        codes = book.create_sheet(_("Destination codes"))
-        codes.append([safe_cell(h) for h in (_("Code"), "毕业去向", _("Destination"), _("Counts towards the rate"))])
         placed = context["figures"].placed_categories
-        for c in cat.CATEGORIES:
-            codes.append([safe_cell(v) for v in (
-                residency_code if c.key == "residency" else c.code, cat.CATEGORY_ZH[c.key], str(c.label),
-                yes if c.key in placed else no)])
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        codes = [(residency_code if c.key == "residency" else c.code, cat.CATEGORY_ZH[c.key], str(c.label),
+                  yes if c.key in placed else no) for c in cat.CATEGORIES]
+        return spreadsheets.workbook(
+            spreadsheets.Sheet(_("Summary"), summary),
+            spreadsheets.Sheet(_("Graduates"), graduates, header=headers),
+            spreadsheets.Sheet(_("Destination records"), history, header=(
+                _("Student number"), _("Recorded"), _("Destination code"), _("Destination"), _("Employer or school"),
+                _("Source"), _("Confirmed"), _("Current"))),
+            spreadsheets.Sheet(_("Destination codes"), codes,
+                               header=(_("Code"), "毕业去向", _("Destination"), _("Counts towards the rate"))),
+        )
 
 
 def _residency_code() -> str:

@@ -55,8 +55,9 @@ def _run_import(kind_key: str, path: str, *, options: dict, dry_run: bool, lang:
     from flask_babel import force_locale
     from portal.i18n import gettext as _
 
-    from portal.students import imports
-    from portal.students.import_services import KINDS
+    from portal import imports
+    from portal.errors import RuleViolation
+    from portal.students.import_services import KINDS, commit
 
     kind = KINDS[kind_key]
     with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -64,12 +65,12 @@ def _run_import(kind_key: str, path: str, *, options: dict, dry_run: bool, lang:
         limit = int(current_app.config.get("IMPORT_MAX_BYTES", imports.DEFAULT_MAX_BYTES))
         if file.stat().st_size > limit:
             raise click.ClickException(_("The file is %(size)s; files up to %(limit)s are accepted.",
-                                         size=imports._size(file.stat().st_size), limit=imports._size(limit)))
+                                         size=imports.size_text(file.stat().st_size), limit=imports.size_text(limit)))
         data = file.read_bytes()
         started = time.perf_counter()
         try:
             rows, plan = imports.preview(kind, data, options=options)
-        except imports.ImportFileError as error:
+        except RuleViolation as error:
             raise click.ClickException(str(error) + " " + _("Nothing was imported.")) from None
         _print_problems(plan.errors, _("Errors"))
         _print_problems([p for p in plan.problems if p.severity == "warning"], _("Warnings"))
@@ -85,8 +86,8 @@ def _run_import(kind_key: str, path: str, *, options: dict, dry_run: bool, lang:
             click.echo(_("Dry run, nothing was written. If imported: %(summary)s.", summary=kind.describe(plan.counts)))
             return
         try:
-            batch = imports.commit(kind, rows, options=options, actor=None, filename=file.name,
-                                   file_sha256=imports.sha256(data), via="cli", note=f" os_user={_os_user()}")
+            batch = commit(kind, rows, options=options, actor=None, filename=file.name,
+                           file_sha256=imports.sha256(data), via="cli", note=f" os_user={_os_user()}")
             db.session.commit()
         except imports.RowsRejected as rejected:
             db.session.rollback()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import partial
 from pathlib import PurePath
+from urllib.parse import quote
 
 from flask import (
     abort,
@@ -18,20 +18,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import audit, policy
+from portal import audit, imports, policy, spreadsheets
 from portal.accounts.forms import EmptyForm
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate_rows
-from portal.students import bp, follow_up_rows, imports, ledger, signals
+from portal.pagination import paginate
+from portal.students import bp, ledger, signals
 from portal.students.import_forms import (
     DismissForm,
     FollowUpFilterForm,
@@ -39,8 +39,9 @@ from portal.students.import_forms import (
     SignalClaimForm,
     ThresholdsForm,
     UploadForm,
+    category_pairs,
 )
-from portal.students.import_services import KINDS, template_bytes
+from portal.students.import_services import KINDS, commit, template_bytes
 from portal.students.models import (
     HardshipCategory,
     ImportBatch,
@@ -49,7 +50,6 @@ from portal.students.models import (
     SpendingSignal,
     Student,
 )
-from portal.templating import IdUrl, csrf_input, options_html
 
 ACTION_LABELS = {
     "create": _l("New student and account"),
@@ -108,7 +108,7 @@ def import_template(kind: str):
     return send_file(
         io.BytesIO(template_bytes(import_kind)), as_attachment=True,
         download_name=_("%(kind)s template", kind=import_kind.label) + ".xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=spreadsheets.XLSX_MIMETYPE,
     )
 
 
@@ -130,7 +130,7 @@ def import_upload(kind: str):
                    "list_name": (form.list_name.data or "").strip() or PurePath(filename).stem[:200]}
     try:
         rows, plan = imports.preview(import_kind, data, options=options)
-    except imports.ImportFileError as error:
+    except RuleViolation as error:
         db.session.rollback()
         form.file.errors = [*form.file.errors, str(error)]
         audit.record(current_user, "import.refused", target_type="ImportFile",
@@ -193,7 +193,7 @@ def import_confirm(token: str):
     kind = KINDS[staged.kind]
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if any(p["severity"] == "error" for p in staged.problems):
+    if staged.has_errors:
         flash(_("The file has errors, so nothing was imported. Correct them and upload the file again."), "error")
         return _preview_page(staged, status=400)
     if not kind.imported_anything(staged.summary.get("counts", {})):
@@ -202,13 +202,13 @@ def import_confirm(token: str):
     if imports.claim_staged(token, user_id=current_user.id) is None:  # confirmed twice at once: one wins
         abort(404)
     try:
-        batch = imports.commit(kind, staged.rows, options=staged.options, actor=current_user,
-                               filename=staged.filename, file_sha256=staged.sha256, via="web")
+        batch = commit(kind, staged.rows, options=staged.options, actor=current_user,
+                       filename=staged.filename, file_sha256=staged.sha256, via="web")
         db.session.commit()
     except imports.RowsRejected as rejected:
         db.session.rollback()
         imports.release(token)
-        flash(_("The records changed since the preview, and the file now has errors; nothing was imported."), "error")
+        flash(str(rejected), "error")
         return _preview_page(staged, problems=rejected.plan.problems, counts=rejected.plan.counts, status=409)
     except IntegrityError:
         db.session.rollback()
@@ -246,7 +246,7 @@ def import_problems(token: str):
     audit.record(current_user, "import.problems_exported", target_type="ImportFile",
                  detail=f"kind={staged.kind} file={staged.filename} rows={len(rows)}")
     db.session.commit()
-    body = imports.csv_bytes([_("Row"), _("Column"), _("Kind"), _("Problem")], rows)
+    body = spreadsheets.csv_bytes([_("Row"), _("Column"), _("Kind"), _("Problem")], rows)
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     stem = PurePath(staged.filename).stem
@@ -255,8 +255,6 @@ def import_problems(token: str):
 
 
 def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
     return f"attachment; filename=\"problems.csv\"; filename*=UTF-8''{quote(name)}"
 
 
@@ -325,36 +323,16 @@ def _filter_form(statuses) -> FollowUpFilterForm:
     return form
 
 
-def _row_context(kind: FollowUpList) -> dict:
-    """What every row of a list shares, worked out once per response: 50 rows each translating their
-    words, building four URLs and rendering the category select cost more than the rest of the page."""
-    context = {
-        "csrf": csrf_input(),
-        "t": {
-            "reason": Markup(_("Reason")), "reason_placeholder": Markup(_("Reason for dismissing")),
-            "dismiss": Markup(_("Dismiss")), "open_claim": Markup(_("Open a claim for verification")),
-        },
-    }
+def _row_labels(kind: FollowUpList) -> dict:
+    """The words the rows look up, translated once per response rather than once per row."""
     if kind is FLAGS:
-        context["claim_url"] = IdUrl("students.list_match_claim", "match_id")
-        context["dismiss_url"] = IdUrl("students.list_match_dismiss", "match_id")
-        context["category_labels"] = {category.value: signals.category_label(category) for category in HardshipCategory}
-        matched_by = Markup(_("matched by %(by)s"))
-        context["matched_by"] = {key: matched_by % {"by": label} for key, label in signals.MATCHED_BY_LABELS.items()}
-        context["matched_by_other"] = matched_by
-        context["resolution_label"] = signals.resolution_label
-        context["row_html"] = partial(follow_up_rows.flag_row_html, context)
-    else:
-        context["row_html"] = partial(follow_up_rows.signal_row_html, context)
-        context["claim_url"] = IdUrl("students.spending_signal_claim", "signal_id")
-        context["dismiss_url"] = IdUrl("students.spending_signal_dismiss", "signal_id")
-        context["category_options"] = options_html(SignalClaimForm(formdata=None).category)
-        context["t"].update(
-            category=Markup(_("Category")), claimed=Markup(_("Claim opened for verification")),
-            # filled in per row with str's %, the values escaped by the row (Markup's % costs ~5 µs)
-            meals=_("%(num)d meals"), since=_("since %(day)s"), dismissed=_("Dismissed: %(reason)s"),
-        )
-    return context
+        return {
+            "category_labels": {category.value: signals.category_label(category) for category in HardshipCategory},
+            "matched_by_labels": {key: str(label) for key, label in signals.MATCHED_BY_LABELS.items()},
+            "resolution_label": signals.resolution_label,
+        }
+    return {"category_choices": [(value, str(label)) for value, label in category_pairs()],
+            "default_category": HardshipCategory.FINANCIAL_HARDSHIP.value}
 
 
 PER_PAGE = 50
@@ -362,10 +340,6 @@ PER_PAGE = 50
 
 def _page_number() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _paginate(stmt, count_stmt, params: dict):
-    return paginate_rows(stmt, count=count_stmt, per_page=PER_PAGE, params=params)
 
 
 def _follow_up_tabs(kind: FollowUpList, shown: dict, total: int) -> dict:
@@ -384,20 +358,18 @@ def _follow_up_page(kind: FollowUpList, *, status_code: int = 200):
     college = form.college.data or None
     if kind is FLAGS:
         shown = {"status": status, "category": category, "college": college}
-        rows, count = signals.list_match_page_statements(current_user.role, status, category is not None,
-                                                         college is not None)
-        page = _paginate(rows, count, signals.list_parameters(current_user, category=category, college=college))
+        page = paginate(signals.list_matches_stmt(current_user, **shown), per_page=PER_PAGE,
+                        count=signals.list_match_count_stmt(current_user, **shown))
         extra = {}
     else:
         shown = {"status": status, "college": college}
-        rows, count = signals.signal_page_statements(current_user.role, status, college is not None)
-        page = _paginate(rows, count, signals.list_parameters(current_user, college=college,
-                                                              upto=_page_number() * PER_PAGE))
+        page = paginate(signals.signals_stmt(current_user, **shown, upto=_page_number() * PER_PAGE), per_page=PER_PAGE,
+                        count=signals.signal_count_stmt(current_user, **shown))
         limits = signals.thresholds()
         extra = {"limits": limits, "months": signals.reference_months(limits.months)}
     shown_filters = f"category={category or ''} " if kind.with_category else ""
     response = render(kind.page_template, kind.results_template, status=status_code, form=form, page=page,
-                      shown_status=status, **extra, **_row_context(kind), **_follow_up_tabs(kind, shown, page.total))
+                      shown_status=status, **extra, **_row_labels(kind), **_follow_up_tabs(kind, shown, page.total))
     audit.record_view(current_user, kind.audit_action, target_type=kind.target_type,
                       detail=f"status={status} {shown_filters}college={college or ''} page={page.page} "
                              f"shown={len(page.items)} total={page.total}")
@@ -411,7 +383,7 @@ def _row_answer(kind: FollowUpList, row_id: int, message: str, *, ok: bool, stat
         if row is None:
             abort(404)
         response = make_response(render_template(
-            kind.row_template, row_message=message, row_ok=ok, **{kind.row_name: row}, **_row_context(kind),
+            kind.row_template, row_message=message, row_ok=ok, **{kind.row_name: row}, **_row_labels(kind),
         ), status)
         response.vary.add("HX-Request")
         return response
@@ -421,6 +393,48 @@ def _row_answer(kind: FollowUpList, row_id: int, message: str, *, ok: bool, stat
     return _follow_up_page(kind, status_code=status)
 
 
+def _claim_answer(kind: FollowUpList, row_id: int, form, open_claim):
+    """Open a claim for verification from a row (open_claim() does it), and answer with the row."""
+    if not form.validate_on_submit():
+        return _row_answer(kind, row_id, _("Please reload the page and try again."), ok=False, status=400)
+    try:
+        open_claim()
+        db.session.commit()
+    except signals.SignalError as error:
+        db.session.rollback()
+        return _row_answer(kind, row_id, str(error), ok=False, status=error.status)
+    except IntegrityError:
+        db.session.rollback()
+        return _row_answer(kind, row_id, _("The student already has this category in the ledger."), ok=False,
+                           status=409)
+    return _row_answer(kind, row_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+
+
+def _dismiss_answer(kind: FollowUpList, row_id: int, dismiss):
+    """Dismiss a row with the reason given (dismiss(reason) does it), and answer with the row."""
+    form = DismissForm()
+    if not form.validate_on_submit():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _row_answer(kind, row_id, message or _("Say why."), ok=False, status=400)
+    try:
+        dismiss(form.reason.data)
+        db.session.commit()
+    except signals.SignalError as error:
+        db.session.rollback()
+        return _row_answer(kind, row_id, str(error), ok=False, status=error.status)
+    return _row_answer(kind, row_id, _("Saved."), ok=True)
+
+
+def _followed_up_or_404(model, row_id: int):
+    """A list flag or a spending signal, with its student and their account (the policy looks at both)."""
+    row = db.session.scalar(
+        select(model).where(model.id == row_id).options(joinedload(model.student).joinedload(Student.user))
+    )
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.get("/follow-up/lists")
 @login_required
 def list_matches():
@@ -428,52 +442,22 @@ def list_matches():
     return _follow_up_page(FLAGS)
 
 
-def _list_match_or_404(match_id: int) -> ListMatch:
-    match = db.session.scalar(
-        select(ListMatch).where(ListMatch.id == match_id)
-        .options(joinedload(ListMatch.student).joinedload(Student.user))
-    )
-    if match is None:
-        abort(404)
-    return match
-
-
 @bp.post("/follow-up/lists/<int:match_id>/claim")
 @login_required
 def list_match_claim(match_id: int):
-    match = _list_match_or_404(match_id)
+    match = _followed_up_or_404(ListMatch, match_id)
     policy.require("signals.act", match)
-    if not EmptyForm().validate_on_submit():
-        return _row_answer(FLAGS, match_id, _("Please reload the page and try again."), ok=False, status=400)
-    try:
-        signals.open_claim_from_list_match(match, actor=current_user)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(FLAGS, match_id, str(error), ok=False, status=error.status)
-    except IntegrityError:
-        db.session.rollback()
-        return _row_answer(FLAGS, match_id, _("The student already has this category in the ledger."), ok=False,
-                           status=409)
-    return _row_answer(FLAGS, match_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+    return _claim_answer(FLAGS, match_id, EmptyForm(),
+                         lambda: signals.open_claim_from_list_match(match, actor=current_user))
 
 
 @bp.post("/follow-up/lists/<int:match_id>/dismiss")
 @login_required
 def list_match_dismiss(match_id: int):
-    match = _list_match_or_404(match_id)
+    match = _followed_up_or_404(ListMatch, match_id)
     policy.require("signals.act", match)
-    form = DismissForm()
-    if not form.validate_on_submit():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _row_answer(FLAGS, match_id, message or _("Say why."), ok=False, status=400)
-    try:
-        signals.dismiss_list_match(match, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(FLAGS, match_id, str(error), ok=False, status=error.status)
-    return _row_answer(FLAGS, match_id, _("Saved."), ok=True)
+    return _dismiss_answer(FLAGS, match_id,
+                           lambda reason: signals.dismiss_list_match(match, actor=current_user, reason=reason))
 
 
 @bp.get("/follow-up/spending")
@@ -483,50 +467,21 @@ def spending_signals():
     return _follow_up_page(SIGNALS)
 
 
-def _signal_or_404(signal_id: int) -> SpendingSignal:
-    signal = db.session.scalar(
-        select(SpendingSignal).where(SpendingSignal.id == signal_id)
-        .options(joinedload(SpendingSignal.student).joinedload(Student.user))
-    )
-    if signal is None:
-        abort(404)
-    return signal
-
-
 @bp.post("/follow-up/spending/<int:signal_id>/claim")
 @login_required
 def spending_signal_claim(signal_id: int):
-    signal = _signal_or_404(signal_id)
+    signal = _followed_up_or_404(SpendingSignal, signal_id)
     policy.require("signals.act", signal)
     form = SignalClaimForm()
-    if not form.validate_on_submit():
-        return _row_answer(SIGNALS, signal_id, _("Please reload the page and try again."), ok=False, status=400)
-    try:
-        signals.open_claim_from_signal(signal, actor=current_user, category=form.category.data or "financial_hardship")
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(SIGNALS, signal_id, str(error), ok=False, status=error.status)
-    except IntegrityError:
-        db.session.rollback()
-        return _row_answer(SIGNALS, signal_id, _("The student already has this category in the ledger."), ok=False,
-                           status=409)
-    return _row_answer(SIGNALS, signal_id, _("A claim was opened; it waits for verification in the ledger."), ok=True)
+    category = form.category.data or HardshipCategory.FINANCIAL_HARDSHIP.value
+    return _claim_answer(SIGNALS, signal_id, form,
+                         lambda: signals.open_claim_from_signal(signal, actor=current_user, category=category))
 
 
 @bp.post("/follow-up/spending/<int:signal_id>/dismiss")
 @login_required
 def spending_signal_dismiss(signal_id: int):
-    signal = _signal_or_404(signal_id)
+    signal = _followed_up_or_404(SpendingSignal, signal_id)
     policy.require("signals.act", signal)
-    form = DismissForm()
-    if not form.validate_on_submit():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _row_answer(SIGNALS, signal_id, message or _("Say why."), ok=False, status=400)
-    try:
-        signals.dismiss_signal(signal, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except signals.SignalError as error:
-        db.session.rollback()
-        return _row_answer(SIGNALS, signal_id, str(error), ok=False, status=error.status)
-    return _row_answer(SIGNALS, signal_id, _("Saved."), ok=True)
+    return _dismiss_answer(SIGNALS, signal_id,
+                           lambda reason: signals.dismiss_signal(signal, actor=current_user, reason=reason))

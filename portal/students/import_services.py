@@ -1,7 +1,9 @@
-"""The students' imports: the roster, certification lists and campus-card spending.
+"""The students' imports, declared on the import engine (portal.imports): the roster, certification
+lists and campus-card spending, and the history of the batches imported.
 
 Each kind plans against the database in a fixed number of bulk queries and applies its plan
-with bulk statements, so that a 20,000-row roster imports in a few seconds, all or nothing.
+with bulk statements through db.session (so the cache sees the tables), so that a 20,000-row
+roster imports in a few seconds, all or nothing.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, update
 
+from portal import audit, imports, spreadsheets
 from portal.accounts.models import Role, User
 from portal.accounts.services import normalize_username
 from portal.clock import local_today
@@ -21,10 +24,10 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import ngettext
 from portal.models_base import utcnow
-from portal.students.imports import (
+from portal.imports import (
     CellError,
     Column,
-    ImportKind,
+    Importer,
     Plan,
     Problem,
     Spec,
@@ -34,12 +37,14 @@ from portal.students.imports import (
     money_value,
     month_value,
     phone_value,
+    student_no_value,
     text_value,
 )
 from portal.students.models import (
     ClaimStatus,
     HardshipCategory,
     HardshipClaim,
+    ImportBatch,
     ListMatch,
     ProfileChange,
     SpendingRecord,
@@ -65,18 +70,6 @@ def chunks(values: list, size: int = CHUNK) -> Iterator[list]:
 
 
 # --- cell parsers specific to students ----------------------------------------------------------
-
-STUDENT_NO = re.compile(r"^[A-Za-z0-9]{4,32}$")
-
-
-def student_no_value(text: str) -> str:
-    if "e+" in text.lower() or re.fullmatch(r"\d+\.\d+", text):
-        raise CellError(_("Excel turned this student number into a number and may have changed it; "
-                          "format the column as text and type the numbers again."))
-    if not STUDENT_NO.match(text):
-        raise CellError(_("\"%(value)s\" is not a student number (4–32 letters and digits).", value=text[:40]))
-    return text.upper()
-
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -328,7 +321,7 @@ def apply_roster(plan: Plan, *, actor, options: dict) -> dict:
             for item in payload.new_users
         ]
         for chunk in chunks(user_rows, 2000):
-            db.session.execute(insert(User.__table__), chunk)
+            db.session.execute(insert(User), chunk)
         ids: dict[str, int] = {}
         for chunk in chunks([item["username"] for item in payload.new_users]):
             ids.update(db.session.execute(select(User.username, User.id).where(User.username.in_(chunk))).all())
@@ -338,7 +331,7 @@ def apply_roster(plan: Plan, *, actor, options: dict) -> dict:
             for item in payload.new_users
         ]
         for chunk in chunks(student_rows, 2000):
-            db.session.execute(insert(Student.__table__), chunk)
+            db.session.execute(insert(Student), chunk)
     if payload.adopted:
         db.session.execute(insert(Student), [
             dict(user_id=item["user_id"], student_no=item["row"]["student_no"], created_at=now, updated_at=now,
@@ -367,7 +360,7 @@ def describe_roster(counts: dict) -> str:
              created=counts.get("created", 0), updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0))
 
 
-ROSTER = ImportKind(
+ROSTER = Importer(
     key="roster", label=_l("Student roster"), spec=ROSTER_SPEC, plan=plan_roster, apply=apply_roster,
     describe=describe_roster, imported_anything=lambda c: bool(c.get("created") or c.get("updated") or c.get("unchanged")),
     text_columns=("student_no", "phone"),
@@ -507,7 +500,7 @@ def describe_list(counts: dict) -> str:
              ledger=counts.get("in_ledger", 0), pending=counts.get("pending", 0), unmatched=counts.get("unmatched", 0))
 
 
-CERTIFICATION_LIST = ImportKind(
+CERTIFICATION_LIST = Importer(
     key="list", label=_l("Certification list"), spec=LIST_SPEC, plan=plan_list, apply=apply_list,
     describe=describe_list, imported_anything=lambda c: bool(c.get("matched")),
     text_columns=("student_no", "national_id"),
@@ -602,25 +595,46 @@ def describe_spending(counts: dict) -> str:
              skipped=counts.get("skipped", 0), signals=counts.get("new_signals", 0))
 
 
-SPENDING = ImportKind(
+SPENDING = Importer(
     key="spending", label=_l("Campus-card spending"), spec=SPENDING_SPEC, plan=plan_spending, apply=apply_spending,
     describe=describe_spending,
     imported_anything=lambda c: bool(c.get("created") or c.get("updated") or c.get("unchanged")),
     text_columns=("student_no", "month"),
 )
 
-KINDS: dict[str, ImportKind] = {kind.key: kind for kind in (ROSTER, CERTIFICATION_LIST, SPENDING)}
+KINDS: dict[str, Importer] = {kind.key: kind for kind in (ROSTER, CERTIFICATION_LIST, SPENDING)}
 
 
-def template_bytes(kind: ImportKind) -> bytes:
+def template_bytes(kind: Importer) -> bytes:
     """The kind's template: the Chinese header row, text-formatted key columns, and a notes sheet."""
-    from portal.students.imports import xlsx_bytes
-
     keys = ROSTER_TEMPLATE_KEYS if kind is ROSTER else tuple(c.key for c in kind.spec.columns)
     columns = [kind.spec.column(k) for k in keys]
-    notes = [[_("Column"), _("English header"), _("What to enter")]]
+    notes = []
     for column in kind.spec.columns:
         required = _("required") if column.required else _("optional")
         notes.append([column.names[0], column.names[1], f"{column.label} ({required}). {column.hint}".strip()])
-    return xlsx_bytes([c.names[0] for c in columns], [], title=str(kind.label),
-                      text_columns=[i for i, c in enumerate(columns) if c.key in kind.text_columns], notes=notes)
+    return spreadsheets.workbook(
+        spreadsheets.Sheet(str(kind.label), header=[c.names[0] for c in columns], widths=[16] * len(columns),
+                           text_columns=[i for i, c in enumerate(columns) if c.key in kind.text_columns],
+                           blank_rows=200),
+        spreadsheets.Sheet(_("Notes"), notes, header=[_("Column"), _("English header"), _("What to enter")],
+                           widths=(18, 18, 70)),
+    )
+
+
+def commit(kind: Importer, rows: list[dict], *, options: dict, actor, filename: str, file_sha256: str,
+           via: str = "web", note: str = "") -> ImportBatch:
+    """Import checked rows all or nothing (imports.commit) and keep the batch in the history and the
+    audit log; the caller commits. Raises RowsRejected, having written nothing, when any row has an error."""
+    counts = imports.commit(kind, rows, options=options, actor=actor)
+    batch = ImportBatch(
+        kind=kind.key, filename=filename[:255], file_sha256=file_sha256, row_count=len(rows), counts=counts,
+        options={k: v for k, v in options.items() if isinstance(v, (str, int))}, via=via,
+        imported_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    summary = ", ".join(f"{k}={v}" for k, v in counts.items())
+    audit.record(actor, f"import.{kind.key}", batch,
+                 detail=f"via={via}{note} file={filename} sha256={file_sha256[:16]} rows={len(rows)} {summary}")
+    return batch

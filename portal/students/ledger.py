@@ -1,13 +1,10 @@
 """The hardship ledger (台账) as a list: who may see which rows, filters, counts and the Excel export."""
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
@@ -23,20 +20,6 @@ from portal.pagination import StatementPagination, paginate
 from portal.students import labels
 from portal.students.access import caseload_student_ids
 from portal.students.models import AssignmentKind, HardshipClaim, MentorAssignment, Student
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """A value safe to put in a spreadsheet cell: text that a spreadsheet would run as a formula
-    (starting with = + - @, tab or CR) gets a leading apostrophe; characters Excel refuses are dropped."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -330,6 +313,7 @@ def export_ledger(viewer, filters: LedgerFilters) -> tuple[bytes, int]:
     from flask_babel import get_locale
     from portal.i18n import gettext as _
 
+    from portal import spreadsheets
     from portal.students import labels
     from portal.students.services import local_zone
 
@@ -341,14 +325,11 @@ def export_ledger(viewer, filters: LedgerFilters) -> tuple[bytes, int]:
         _("Class"), _("Category"), _("Level"), _("Source"), _("Verification"), _("Decided by"), _("Decided at"),
         _("Primary mentor"), _("Evidence notes"),
     ]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Ledger"))
-    sheet.append([neutralise_cell(h) for h in headers])
-    count = 0
+    rows = []
     for claim in db.session.execute(ledger_query(viewer, filters)).unique().scalars():
         student = claim.student
         primary = next((a.mentor.display_name for a in student.assignments if a.kind == "primary"), "")
-        sheet.append([neutralise_cell(v) for v in (
+        rows.append((
             student.student_no, student.user.display_name, student.college, student.major,
             label(labels.DEGREES, student.degree_level), student.graduation_year, student.class_name or "",
             label(labels.CATEGORIES, claim.category), label(labels.LEVELS, claim.level),
@@ -357,8 +338,5 @@ def export_ledger(viewer, filters: LedgerFilters) -> tuple[bytes, int]:
             # the office's clock, written plainly: Babel's formatter per row would double the export's time
             claim.decided_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if claim.decided_at else "",
             primary, plain_text(claim.evidence_notes),
-        )])
-        count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), count
+        ))
+    return spreadsheets.workbook(spreadsheets.Sheet(_("Ledger"), rows, header=headers)), len(rows)

@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
-
-from sqlalchemy import Select, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
@@ -18,7 +16,6 @@ from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
-from portal.pagination import bound_viewer, paged
 from portal.students import archive
 from portal.students.access import caseload_student_ids
 from portal.students.models import (
@@ -349,32 +346,6 @@ def list_match_count_stmt(viewer, *, status: str = "open", category: str | None 
     """How many flags list_matches_stmt() lists, counted without reading the students' rows."""
     stmt = select(func.count(ListMatch.id)).where(*_list_match_filters(status, category, college))
     return _scoped(stmt, viewer, ListMatch.student_id)
-
-
-# --- retiring: the lists' statements built once per shape; the follow-up routes page the statements
-# above with portal.pagination.paginate instead, after which these go ---------------------------------
-
-@lru_cache(maxsize=64)
-def signal_page_statements(role: str, status: str, by_college: bool) -> tuple[Select, Select]:
-    """A page of signals_stmt() (cut by pagination.paged()) and signal_count_stmt(); run them with
-    list_parameters()."""
-    viewer, college = bound_viewer(role), bindparam("college") if by_college else None
-    return (paged(signals_stmt(viewer, status=status, college=college, upto=bindparam("upto"))),
-            signal_count_stmt(viewer, status=status, college=college))
-
-
-@lru_cache(maxsize=64)
-def list_match_page_statements(role: str, status: str, by_category: bool, by_college: bool) -> tuple[Select, Select]:
-    """A page of list_matches_stmt() and list_match_count_stmt(), as signal_page_statements()."""
-    viewer = bound_viewer(role)
-    shown = {"status": status, "category": bindparam("category") if by_category else None,
-             "college": bindparam("college") if by_college else None}
-    return paged(list_matches_stmt(viewer, **shown)), list_match_count_stmt(viewer, **shown)
-
-
-def list_parameters(viewer, **values) -> dict:
-    """The values for those statements: the viewer's id and the filters chosen (None ones left out)."""
-    return {"viewer_id": viewer.id, **{name: value for name, value in values.items() if value is not None}}
 
 
 def open_list_match_count(viewer) -> int:

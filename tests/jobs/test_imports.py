@@ -4,12 +4,13 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.clock import local_today
 from portal.extensions import db
 from portal.jobs.models import JobPosting, PostingImport
+from tests.fixtures import import_files as files
 from tests.jobs.conftest import EN
 
 HEADER = ["岗位名称", "用人单位", "单位性质", "医院等级", "基层单位类型", "省份", "城市", "岗位类型", "专业要求", "最低学历",
@@ -17,14 +18,7 @@ HEADER = ["岗位名称", "用人单位", "单位性质", "医院等级", "基�
 
 
 def workbook(*rows, header=HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return files.xlsx(header, rows)
 
 
 def good_row(title="全科医生", **changes):
@@ -100,7 +94,8 @@ def test_files_that_are_not_workbooks_are_refused(app, client_as):
         body = response.get_data(as_text=True)
         assert "not an Excel workbook" in body or "cannot be read" in body or "empty" in body or "required" in body
     response = upload(client, workbook(["名称", "单位"], header=["名称", "单位"]))
-    assert response.status_code == 422 and "Missing columns" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Required columns are missing" in body and "岗位名称 (Title)" in body
     assert postings(app) == 0
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.outcomes.imports import safe_cell
+from portal.spreadsheets import neutralise
 from portal.outcomes.models import Destination, DestinationImport
+from tests.fixtures import import_files as files
 from tests.outcomes.helpers import destination
 
 EN = {"Accept-Language": "en"}
@@ -19,14 +20,7 @@ HEADERS = ["学号", "毕业去向", "单位名称", "单位性质", "医院等�
 
 
 def _xlsx(rows, headers=HEADERS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return files.xlsx(headers, rows)
 
 
 def _upload(client, data: bytes, name="去向.xlsx", verified=True):
@@ -101,8 +95,8 @@ def test_a_file_that_is_not_a_workbook_is_refused(app, client_as):
 
 def test_spreadsheets_never_run_formulas(app, client_as):
     for text in ("=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1"):
-        assert safe_cell(text).startswith("'")
-    assert safe_cell("遵义市第一人民医院") == "遵义市第一人民医院" and safe_cell(12) == 12
+        assert neutralise(text).startswith("'")
+    assert neutralise("遵义市第一人民医院") == "遵义市第一人民医院" and neutralise(12) == 12
     data = client_as("admin").get("/outcomes/destinations/import/template.xlsx").data
     book = load_workbook(io.BytesIO(data))
     assert len(book.sheetnames) == 2

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import pytest
 
+from portal.cache import cache
 from tests.plans.helpers import open_round, put_in_ledger
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(app):
+    """The list totals are kept in the cache, which the wipe between tests (plain DELETEs) does not
+    reach: each test starts without them."""
+    with app.app_context():
+        cache.clear()
 
 
 @pytest.fixture

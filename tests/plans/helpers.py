@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from portal.extensions import db
 from portal.plans import services
+from portal.plans.questionnaires import ensure_default_questionnaire
 from portal.plans.models import QuestionnaireRound
 from portal.students.models import HardshipClaim, MentorAssignment
 
@@ -21,7 +22,7 @@ def put_in_ledger(app, student, *, category="low_income_guarantee", status="veri
 def open_round(app, *, code="2026-autumn", days_before=10, days_after=30):
     """The default questionnaire (published) and a round open today; returns (questionnaire id, round id)."""
     with app.app_context():
-        questionnaire, _ = services.ensure_default_questionnaire()
+        questionnaire, _ = ensure_default_questionnaire()
         today = services.today()
         round_ = QuestionnaireRound(
             code=code, name_zh="2026年秋季调研", name_en="Autumn 2026", questionnaire_id=questionnaire.id,

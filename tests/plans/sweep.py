@@ -71,7 +71,7 @@ def objects(app, users, other):
 
     from portal.accounts.models import User
     from portal.extensions import db
-    from portal.plans import riasec, services, subsidy
+    from portal.plans import questionnaires, riasec, services, subsidy
     from portal.plans.models import InterestResult, PlanGoal, PlanRule, QuestionnaireResponse, QuestionnaireRound, SupportPlan
     from portal.students.models import HardshipClaim, Student
     from tests.sweep import assign_mentor
@@ -83,7 +83,7 @@ def objects(app, users, other):
         db.session.add(HardshipClaim(student_id=student.id, category="orphan", source="government_list",
                                      status="verified"))
         assign_mentor(student.id, mentor.id)
-        questionnaire, _ = services.ensure_default_questionnaire()
+        questionnaire, _ = questionnaires.ensure_default_questionnaire()
         today = services.today()
         round_ = QuestionnaireRound(code="sweep", name_zh="调研", name_en="Survey", questionnaire_id=questionnaire.id,
                                     opens_on=today - timedelta(days=5), closes_on=today + timedelta(days=5))
@@ -105,7 +105,7 @@ def objects(app, users, other):
             db.session.add(goal)
             db.session.flush()
             goals[name] = goal.id
-        draft = services.new_version(questionnaire, actor=admin)
+        draft = questionnaires.new_version(questionnaire, actor=admin)
         application = subsidy.apply(student, actor=admin, province="湖北")
         rule = db.session.scalar(select(PlanRule).order_by(PlanRule.id).limit(1))
         db.session.commit()

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.plans import services
+from portal.errors import RuleViolation
+from portal.plans import answers, questionnaires, services
 from portal.plans.models import (
     PlanRule,
     Question,
@@ -24,7 +25,7 @@ EN = {"Accept-Language": "en"}
 
 
 def test_default_questionnaire_covers_the_topics_and_is_seeded_once(app_ctx):
-    first, created = services.ensure_default_questionnaire()
+    first, created = questionnaires.ensure_default_questionnaire()
     assert created and first.status == "published"
     keys = {q.key for q in first.questions}
     assert {"barrier_money", "barrier_skills", "barrier_confidence", "barrier_anxiety", "barrier_information",
@@ -37,26 +38,28 @@ def test_default_questionnaire_covers_the_topics_and_is_seeded_once(app_ctx):
     rules = db.session.scalar(select(func.count(PlanRule.id)))
     assert rules > 10
 
-    again, created_again = services.ensure_default_questionnaire()
+    again, created_again = questionnaires.ensure_default_questionnaire()
     assert not created_again and again.id == first.id
     assert db.session.scalar(select(func.count(Questionnaire.id))) == 1
     assert db.session.scalar(select(func.count(PlanRule.id))) == rules
 
 
 def test_clean_answers_checks_options_scale_and_required(app_ctx):
-    questionnaire, _ = services.ensure_default_questionnaire()
+    questionnaire, _ = questionnaires.ensure_default_questionnaire()
     questions = questionnaire.questions
-    cleaned = services.clean_answers(questions, {**COMPLETE_ANSWERS, "barrier_money": "5", "unknown": "x"}, complete=True)
+    cleaned = answers.clean_answers(questions, {**COMPLETE_ANSWERS, "barrier_money": "5", "unknown": "x"}, complete=True)
     assert cleaned["barrier_money"] == 5 and "unknown" not in cleaned
-    with pytest.raises(services.PlansError) as error:
-        services.clean_answers(questions, {"barrier_money": 7, "skill_gaps": ["flying"], "grassroots_attitude": "nope"},
-                               complete=False)
-    assert set(error.value.errors) == {"barrier_money", "skill_gaps", "grassroots_attitude"}
-    with pytest.raises(services.PlansError) as error:
-        services.clean_answers(questions, {"barrier_money": 3}, complete=True)
-    assert "intended_path" in error.value.errors and "barrier_money" not in error.value.errors
+    wrong = {"barrier_money": 7, "skill_gaps": ["flying"], "grassroots_attitude": "nope"}
+    _answers, problems = answers.answer_problems(questions, wrong, complete=False)
+    assert set(problems) == {"barrier_money", "skill_gaps", "grassroots_attitude"}
+    with pytest.raises(RuleViolation):
+        answers.clean_answers(questions, wrong, complete=False)
+    _answers, problems = answers.answer_problems(questions, {"barrier_money": 3}, complete=True)
+    assert "intended_path" in problems and "barrier_money" not in problems
+    with pytest.raises(RuleViolation):
+        answers.clean_answers(questions, {"barrier_money": 3}, complete=True)
     # a draft may be incomplete
-    assert services.clean_answers(questions, {"barrier_money": 3}, complete=False) == {"barrier_money": 3}
+    assert answers.clean_answers(questions, {"barrier_money": 3}, complete=False) == {"barrier_money": 3}
 
 
 def test_student_saves_a_draft_then_submits(app, client_as, users, round_ids):
@@ -84,7 +87,7 @@ def test_student_saves_a_draft_then_submits(app, client_as, users, round_ids):
 
 def test_a_closed_round_cannot_be_answered_by_the_student(app, client_as):
     with app.app_context():
-        questionnaire, _ = services.ensure_default_questionnaire()
+        questionnaire, _ = questionnaires.ensure_default_questionnaire()
         today = services.today()
         db.session.add(QuestionnaireRound(code="2026-spring", name_zh="春", name_en="Spring", questionnaire_id=questionnaire.id,
                                           opens_on=today - timedelta(days=60), closes_on=today - timedelta(days=1)))
@@ -95,15 +98,15 @@ def test_a_closed_round_cannot_be_answered_by_the_student(app, client_as):
 
 def test_service_refuses_a_closed_round(make_student, app_ctx):
     made = make_student()
-    questionnaire, _ = services.ensure_default_questionnaire()
+    questionnaire, _ = questionnaires.ensure_default_questionnaire()
     today = services.today()
     closed = QuestionnaireRound(code="old", name_zh="旧", name_en="Old", questionnaire_id=questionnaire.id,
                                 opens_on=today - timedelta(days=60), closes_on=today - timedelta(days=1))
     db.session.add(closed)
     db.session.flush()
     student = db.session.get(Student, made.id)
-    with pytest.raises(services.PlansError) as error:
-        services.save_response(student, closed, COMPLETE_ANSWERS, actor=student.user, submit=True)
+    with pytest.raises(RuleViolation) as error:
+        answers.save_response(student, closed, COMPLETE_ANSWERS, actor=student.user, submit=True)
     assert error.value.status == 409
 
 
@@ -135,7 +138,7 @@ def test_answers_on_behalf_need_the_source_of_the_answers(app, client_as, ledger
 def _two_rounds(app, student_id, user_id):
     """Answers in spring and autumn: confidence up from 2 to 4, anxiety down, interview no longer a gap."""
     with app.app_context():
-        questionnaire, _ = services.ensure_default_questionnaire()
+        questionnaire, _ = questionnaires.ensure_default_questionnaire()
         today = services.today()
         spring = QuestionnaireRound(code="spring", name_zh="春季", name_en="Spring", questionnaire_id=questionnaire.id,
                                     opens_on=today - timedelta(days=200), closes_on=today - timedelta(days=120))
@@ -157,8 +160,8 @@ def test_comparison_shows_what_changed_between_rounds(app, client_as, users, led
     assert "Spring" in page and "Autumn" in page
     assert "How confident are you" in page and "+2" in page and "-2" in page
     with app.app_context():
-        responses = services.responses_of(ledger_student.id)
-        rows = {row["key"]: row for row in services.comparison(responses[0], responses[1])}
+        responses = answers.responses_of(ledger_student.id)
+        rows = {row["key"]: row for row in answers.comparison(responses[0], responses[1])}
         assert rows["barrier_confidence"]["delta"] == 2 and rows["barrier_confidence"]["changed"]
         assert rows["skill_gaps"]["before"] == "Interviews, English" or rows["skill_gaps"]["before"] == "面试、英语"
         assert not rows["barrier_money"]["changed"]
@@ -297,28 +300,3 @@ def test_admin_list_pages_use_a_fixed_number_of_queries(app, client_as, count_qu
             db.session.add(PlanRule(name_zh="x", name_en="x", operator="interest_missing", goal_zh="g", goal_en="g"))
         db.session.commit()
     assert (measure("/plans/admin/"), measure("/plans/admin/rules")) == few
-
-
-def test_choice_lists_are_written_as_wtforms_writes_them(app):
-    # the questionnaire writes its radio and checkbox lists without WTForms' per-option subfields;
-    # a reader (and the browser tests) must not see the difference
-    from werkzeug.datastructures import MultiDict
-
-    from portal.plans.forms import answers_form_class
-    from portal.widgets import choice_list_html
-
-    with app.test_request_context():
-        questionnaire, _ = services.ensure_default_questionnaire()
-        questions = [q for q in questionnaire.questions if q.kind != "text"]
-        form_class = answers_form_class(questions, "zh")
-        multiple = next(q for q in questions if q.kind == "multiple")
-        single = next(q for q in questions if q.kind == "single")
-        scale = next(q for q in questions if q.kind == "scale")
-        chosen = MultiDict([(f"q_{multiple.key}", multiple.options[0]["key"]), (f"q_{multiple.key}", multiple.options[-1]["key"]),
-                            (f"q_{single.key}", single.options[1]["key"]), (f"q_{scale.key}", "3")])
-        for form in (form_class(formdata=None), form_class(formdata=chosen)):
-            for question in questions:
-                field = form[f"q_{question.key}"]
-                for css in ("choices", "inline-choices"):
-                    assert choice_list_html(field, css) == field(class_=css)
-        assert "checked" in choice_list_html(form[f"q_{single.key}"], "choices")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.plans import riasec
 from portal.plans.models import InterestResult
@@ -70,14 +71,14 @@ def test_directions_for_a_code_ranked_as_worked_out_by_hand():
 def test_answers_outside_one_to_five_are_refused(bad):
     answers = answers_from(HAND)
     answers.update(bad)
-    with pytest.raises(riasec.InventoryError):
+    with pytest.raises(RuleViolation):
         riasec.score(answers)
 
 
 def test_a_missing_answer_is_refused():
     answers = answers_from(HAND)
     del answers["C8"]
-    with pytest.raises(riasec.InventoryError):
+    with pytest.raises(RuleViolation):
         riasec.score(answers)
 
 

@@ -36,7 +36,7 @@ def objects(app, users, other) -> dict:
     """A list flag and a spending signal on the sweep's student (whose mentor is the sweep's mentor),
     and two staged roster previews of the sweep's administrator."""
     from portal.extensions import db
-    from portal.students import imports
+    from portal import imports
     from portal.students.models import ListMatch, SpendingSignal
 
     student = users["student_record"]

@@ -9,7 +9,8 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.audit.models import AuditLog
 from portal.extensions import db
-from portal.students import imports
+from portal import imports
+from portal.students import import_services
 from portal.students.import_services import KINDS
 from portal.students.models import ImportBatch, ProfileChange, Student
 from tests.fixtures import import_files as files
@@ -27,7 +28,7 @@ def ctx(app):
 def run(data: bytes, *, actor=None, commit=True):
     rows, plan = imports.preview(ROSTER, data)
     if commit and not plan.errors:
-        imports.commit(ROSTER, rows, options={}, actor=actor, filename="roster.xlsx", file_sha256=imports.sha256(data))
+        import_services.commit(ROSTER, rows, options={}, actor=actor, filename="roster.xlsx", file_sha256=imports.sha256(data))
         db.session.commit()
     return plan
 
@@ -132,7 +133,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(ctx):
     assert count(Student) == 0 and count(User) == 0 and count(ImportBatch) == 0
     with pytest.raises(imports.RowsRejected):
         rows_, _ = imports.preview(ROSTER, files.xlsx(files.ROSTER_HEADERS_ZH, rows))
-        imports.commit(ROSTER, [r for r in rows_ if not r.get("_bad")], options={}, actor=None, filename="x",
+        import_services.commit(ROSTER, [r for r in rows_ if not r.get("_bad")], options={}, actor=None, filename="x",
                        file_sha256="0")
 
 

@@ -277,15 +277,6 @@ def test_mentor_export_holds_only_their_caseload(app, client_as, users, make_stu
     assert numbers == [users["student_record"].student_no]
 
 
-def test_neutralise_cell():
-    from portal.students.ledger import neutralise_cell
-
-    for value in ("=1+1", "+86 139", "-2", "@cmd", "\tx", "\rx"):
-        assert neutralise_cell(value) == "'" + value
-    assert neutralise_cell("李华") == "李华" and neutralise_cell(3) == 3 and neutralise_cell(None) is None
-    assert neutralise_cell("a\x00b") == "ab"
-
-
 def test_filter_lists_offer_every_college_and_major_on_the_roster(app, make_student):
     from portal.students import ledger
     from portal.students.models import Student

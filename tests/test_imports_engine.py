@@ -1,4 +1,4 @@
-"""The import engine: hostile files, encodings, headers, cells, staged previews and formula-safe exports."""
+"""The import engine: hostile files, encodings, headers, cells, staged previews and all-or-nothing commits."""
 from __future__ import annotations
 
 import codecs
@@ -6,11 +6,14 @@ import io
 import json
 import time
 import zipfile
+from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
 
-from portal.students import imports
+from portal import imports
+from portal.imports import staging
+from portal.errors import RuleViolation
 from portal.students.import_services import KINDS, ROSTER_SPEC, SPENDING_SPEC
 from tests.fixtures import import_files as files
 
@@ -56,12 +59,12 @@ def test_the_type_is_decided_by_content_not_by_name(ctx):
     (bytes(range(256)) * 4, "not a spreadsheet"),
 ])
 def test_files_that_are_not_spreadsheets_are_refused_clearly(ctx, data, words):
-    with pytest.raises(imports.ImportFileError, match=words):
+    with pytest.raises(RuleViolation, match=words):
         imports.read_table(data)
 
 
 def test_text_in_an_unknown_encoding_is_refused_with_advice(ctx):
-    with pytest.raises(imports.ImportFileError, match="CSV UTF-8"):
+    with pytest.raises(RuleViolation, match="CSV UTF-8"):
         imports.read_table(b"student_no,name\n1,\x80\xff\xfe\x81\n")
 
 
@@ -70,12 +73,12 @@ def test_a_zip_that_is_not_a_workbook_is_refused(ctx):
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
         archive.writestr("[Content_Types].xml", "<Types/>")
-    with pytest.raises(imports.ImportFileError, match="not an Excel workbook"):
+    with pytest.raises(RuleViolation, match="not an Excel workbook"):
         imports.read_table(out.getvalue())
 
 
 def test_a_damaged_workbook_is_refused(ctx):
-    with pytest.raises(imports.ImportFileError, match="damaged"):
+    with pytest.raises(RuleViolation, match="damaged"):
         imports.read_table(b"PK\x03\x04" + b"garbage" * 100)
 
 
@@ -84,26 +87,26 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(ctx, app, monkeypatch):
     bomb = files.zip_bomb(8 * 1024 * 1024)
     assert len(bomb) < 64 * 1024  # it is small on the wire
     started = time.perf_counter()
-    with pytest.raises(imports.ImportFileError, match="Unpacked"):
+    with pytest.raises(RuleViolation, match="Unpacked"):
         imports.read_table(bomb)
     assert time.perf_counter() - started < 1  # refused from the directory, without inflating
 
 
 def test_a_workbook_with_too_many_parts_is_refused(ctx, app, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_MEMBERS", 20)
-    with pytest.raises(imports.ImportFileError, match="too many parts"):
+    with pytest.raises(RuleViolation, match="too many parts"):
         imports.read_table(files.zip_bomb(10, members=30))
 
 
 def test_a_file_over_the_size_limit_is_refused(ctx, app, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 1000)
-    with pytest.raises(imports.ImportFileError, match="files up to"):
+    with pytest.raises(RuleViolation, match="files up to"):
         imports.read_table(files.csv_file(HEADERS, ROWS * 100))
 
 
 def test_too_many_rows_are_refused(ctx, app, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 10)
-    with pytest.raises(imports.ImportFileError, match="more than 10 rows"):
+    with pytest.raises(RuleViolation, match="more than 10 rows"):
         imports.read_table(files.csv_file(HEADERS, ROWS * 20))
 
 
@@ -125,7 +128,7 @@ def test_xml_entity_tricks_in_a_workbook_are_refused(ctx):
         b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>'
     )
     hostile = _with_part(files.xlsx(HEADERS, ROWS), "xl/worksheets/sheet1.xml", laughs)
-    with pytest.raises(imports.ImportFileError, match="could not be read"):
+    with pytest.raises(RuleViolation, match="could not be read"):
         imports.read_table(hostile)
 
 
@@ -144,7 +147,7 @@ def test_headers_are_found_below_a_title_row_in_any_order_and_either_language(ct
 
 def test_missing_required_columns_are_named_in_both_languages(ctx):
     table = imports.read_table(files.csv_file(["学号", "姓名", "专业"], [["2026900001", "王五", "临床医学"]]))
-    with pytest.raises(imports.ImportFileError) as refused:
+    with pytest.raises(RuleViolation) as refused:
         imports.map_headers(table, ROSTER_SPEC)
     message = str(refused.value)
     assert "学院 (college)" in message and "学历层次 (degree)" in message and "毕业年份 (graduation_year)" in message
@@ -159,19 +162,20 @@ def test_unknown_columns_are_ignored_with_a_warning_and_duplicates_are_errors(ct
 
 
 def test_a_header_row_without_data_rows_is_refused(ctx):
-    with pytest.raises(imports.ImportFileError, match="no data rows"):
+    with pytest.raises(RuleViolation, match="no data rows"):
         imports.preview(KINDS["spending"], files.csv_file(["学号", "月份", "食堂消费金额", "就餐次数"], []))
 
 
 def test_numbers_that_excel_made_of_identifiers_are_read_back_or_explained(ctx):
     assert imports.cell_text(2026900001.0) == "2026900001"
-    assert imports.cell_text(" \u3000２０２２\u200b ") == "2022"
-    from portal.students.import_services import national_id_value, student_no_value
+    assert imports.cell_text(" \u3000２０２２\u200b ") == "２０２２"  # as written; a column folds it, or keeps it
+    assert imports.folded(imports.cell_text(" \u3000２０２２\u200b ")) == "2022"
+    from portal.students.import_services import national_id_value
 
     with pytest.raises(imports.CellError, match="format the column as text"):
         national_id_value(imports.cell_text(1.10105199001011e17))
     with pytest.raises(imports.CellError, match="format the column as text"):
-        student_no_value("2.022e+09")
+        imports.student_no_value("2.022e+09")
 
 
 @pytest.mark.parametrize("text, month", [("2026-03", "2026-03"), ("2026/3", "2026-03"), ("2026年3月", "2026-03"),
@@ -199,7 +203,7 @@ def test_bad_phone_numbers_are_explained(ctx, text):
 
 
 def test_amounts_accept_yuan_signs_and_refuse_nonsense(ctx):
-    parse = imports.money_value(imports.Decimal("100000"))
+    parse = imports.money_value(Decimal("100000"))
     assert parse("¥1,234.5") == "1234.50" and parse("612元") == "612.00"
     for bad in ("-3", "abc", "12.345", "200000", "NaN"):
         with pytest.raises(imports.CellError):
@@ -226,11 +230,11 @@ def test_a_staged_preview_is_bound_to_its_user(ctx):
 def test_a_staged_preview_expires_and_is_purged(ctx, app, monkeypatch):
     staged = stage()
     path = imports.staging_dir() / f"{staged.token}.json"
-    monkeypatch.setattr(imports.time, "time", lambda: staged.created + 2 * 3600)
+    monkeypatch.setattr(staging.time, "time", lambda: staged.created + 2 * 3600)
     assert imports.load_staged(staged.token, user_id=1) is None
     assert not path.exists()
     other = stage()
-    monkeypatch.setattr(imports.time, "time", lambda: other.created + 2 * 3600)
+    monkeypatch.setattr(staging.time, "time", lambda: other.created + 2 * 3600)
     import os
 
     os.utime(imports.staging_dir() / f"{other.token}.json", (other.created - 7200, other.created - 7200))
@@ -256,37 +260,70 @@ def test_safe_filenames(ctx):
     assert imports.safe_filename(None) == "upload"
 
 
-# --- exports ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value, shown", [
-    ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"), ("+1", "'+1"), ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("张三", "张三"), (-5, -5), (3.5, 3.5), (None, None),
-])
-def test_cells_a_spreadsheet_would_run_are_neutralised(value, shown):
-    assert imports.neutralise(value) == shown
-
-
-def test_exports_neutralise_every_cell(ctx):
-    import csv as csv_module
-
-    from openpyxl import load_workbook
-
-    rows = [["=1+2", "+86 138", -3, "@x"]]
-    data = imports.csv_bytes(["=h", "name", "n", "at"], rows)
-    assert data.startswith(codecs.BOM_UTF8)
-    parsed = list(csv_module.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert parsed == [["'=h", "name", "n", "at"], ["'=1+2", "'+86 138", "-3", "'@x"]]
-    workbook = load_workbook(io.BytesIO(imports.xlsx_bytes(["=h", "b"], [["=1+2", 4]])))
-    sheet = workbook.worksheets[0]
-    assert [c.value for c in sheet[1]] == ["'=h", "b"]
-    assert [c.value for c in sheet[2]] == ["'=1+2", 4]
-    assert sheet["A2"].data_type == "s"
-
-
 def test_workbooks_are_parsed_with_defusedxml():
     import openpyxl
     from openpyxl.xml import functions
 
     assert openpyxl.DEFUSEDXML is True
     assert functions.iterparse.__module__.startswith("defusedxml")
+
+
+# --- an import declared on the engine ---------------------------------------------------------------
+
+NOTES = imports.Spec(columns=(
+    imports.Column("code", ("编号", "code"), "code", imports.student_no_value),
+    imports.Column("day", ("日期", "day"), "day", imports.date_value, required=False),
+    imports.Column("text", ("备注", "text"), "text", required=False, fold=False),
+))
+
+
+def _notes_importer(written: list, **declared) -> imports.Importer:
+    """Codes must be unique against `written` (the "database"); apply() appends the checked rows to it."""
+
+    def plan(rows, options):
+        problems = [imports.Problem("already there", row=row["_row"], column="编号")
+                    for row in rows if not row.get("_bad") and row["code"] in written]
+        return imports.Plan(problems=problems, counts={"rows": len(rows)},
+                            payload=[row["code"] for row in rows if not row.get("_bad")])
+
+    def apply(plan, *, actor, options):
+        written.extend(plan.payload)
+        return {"written": len(plan.payload)}
+
+    return imports.Importer(key="notes", label="notes", spec=NOTES, plan=plan, apply=apply, **declared)
+
+
+def test_an_importer_is_columns_and_a_row_handler(ctx):
+    written: list = []
+    importer = _notes_importer(written)
+    data = files.csv_file(["编号", "日期", "备注"], [["ab12", "2026年4月2日", "（全角）ＡＢ"], ["cd34", "2026/4/3", ""]])
+    rows, plan = imports.preview(importer, data)
+    assert [(r["code"], r["day"], r["text"]) for r in rows] == [("AB12", "2026-04-02", "（全角）ＡＢ"), ("CD34", "2026-04-03", None)]
+    assert plan.problems == [] and written == []  # a preview writes nothing
+    assert imports.commit(importer, rows, actor=None) == {"written": 2} and written == ["AB12", "CD34"]
+
+
+def test_a_commit_is_all_or_nothing(ctx):
+    written = ["CD34"]
+    importer = _notes_importer(written)
+    rows, plan = imports.preview(importer, files.csv_file(["编号"], [["ab12"], ["cd34"]]))
+    assert [(p.row, p.column, p.message) for p in plan.errors] == [(3, "编号", "already there")]
+    with pytest.raises(imports.RowsRejected) as rejected:
+        imports.commit(importer, rows, actor=None)
+    assert rejected.value.status == 409 and rejected.value.plan.errors and written == ["CD34"]
+    rows, plan = imports.preview(importer, files.csv_file(["编号", "日期"], [["ef56", "2026-02-30"]]))
+    assert [(p.row, p.column) for p in plan.errors] == [(2, "日期")] and "YYYY-MM-DD" in plan.errors[0].message
+    with pytest.raises(imports.RowsRejected):  # a row with a wrong cell is never written
+        imports.commit(importer, rows, actor=None)
+    assert written == ["CD34"]
+
+
+def test_an_importer_of_workbooks_only_refuses_other_files_as_a_broken_rule(ctx):
+    importer = _notes_importer([], formats=("xlsx",), max_rows=2)
+    with pytest.raises(RuleViolation, match="not an Excel workbook") as refused:
+        imports.preview(importer, files.csv_file(["编号"], [["ab12"]]))
+    assert refused.value.status == 400 and refused.value.field == "file"
+    with pytest.raises(RuleViolation, match="more than 2 rows"):
+        imports.preview(importer, files.xlsx(["编号"], [["ab12"], ["cd34"], ["ef56"]]))
+    rows, _plan = imports.preview(importer, files.xlsx(["编号"], [["ab12"], ["cd34"]]))
+    assert [r["code"] for r in rows] == ["AB12", "CD34"]
