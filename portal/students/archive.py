@@ -9,8 +9,10 @@ from typing import Any
 from flask import url_for
 from flask_babel import get_locale
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
+from portal.cache import cached
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.students import labels
@@ -130,36 +132,47 @@ def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry
 
 
 def _checklist_names() -> dict[str, str]:
-    """Each checklist key's name in the reader's language, in one query (the items are put in place
-    the first time, as the ledger does)."""
-    rows = db.session.execute(select(ChecklistItem.key, ChecklistItem.label_zh, ChecklistItem.label_en)).all()
-    if not rows:
-        return {item.key: checklist_label(item) for item in checklist_items(include_inactive=True)}
-    zh = str(get_locale() or "zh").startswith("zh")
-    return {key: (label_zh if zh else label_en) for key, label_zh, label_en in rows}
+    """Each checklist key's name in the reader's language (the items are put in place the first time,
+    as the ledger does); kept until the checklist changes, since every staff archive with a check
+    shows them."""
+    def build() -> dict[str, str]:
+        rows = db.session.execute(select(ChecklistItem.key, ChecklistItem.label_zh, ChecklistItem.label_en)).all()
+        if not rows:
+            return {item.key: checklist_label(item) for item in checklist_items(include_inactive=True)}
+        zh = str(get_locale() or "zh").startswith("zh")
+        return {key: (label_zh if zh else label_en) for key, label_zh, label_en in rows}
+
+    return cached("students.checklist_names", build, tables=["checklist_items"], per_viewer=False)
+
+
+# who added a claim to the ledger, and who decided on each check of it
+_CREATOR = aliased(User, name="creator")
+_CHECKER = aliased(User, name="checker")
 
 
 @provider
 def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
-    """Staff see every claim and check; the student sees their own requests and what was confirmed."""
-    claims = db.session.execute(
+    """Staff see every claim and check; the student sees their own requests and what was confirmed.
+    One query: each claim with its checks (a claim without any is one row with no check)."""
+    rows = db.session.execute(
         select(HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
                HardshipClaim.status, HardshipClaim.created_at, HardshipClaim.decided_at,
-               HardshipClaim.evidence_notes, User.display_name.label("created_by_name"))
-        .outerjoin(User, User.id == HardshipClaim.created_by_id)
-        .where(HardshipClaim.student_id == student.id).order_by(HardshipClaim.id)
-    ).all()
-    checks_of: dict[int, list] = {}
-    if claims:
-        checks = db.session.execute(
-            select(Verification.claim_id, Verification.decided_at, Verification.decision, Verification.checklist,
-                   Verification.note, Verification.decided_by_id, User.display_name.label("decided_by_name"))
-            .join(HardshipClaim, HardshipClaim.id == Verification.claim_id)
-            .outerjoin(User, User.id == Verification.decided_by_id)
-            .where(HardshipClaim.student_id == student.id).order_by(Verification.decided_at, Verification.id)
-        )
-        for check in checks:
-            checks_of.setdefault(check.claim_id, []).append(check)
+               HardshipClaim.evidence_notes, _CREATOR.display_name.label("created_by_name"),
+               Verification.id.label("check_id"), Verification.decided_at.label("checked_at"), Verification.decision,
+               Verification.checklist, Verification.note, Verification.decided_by_id,
+               _CHECKER.display_name.label("checked_by_name"))
+        .outerjoin(_CREATOR, _CREATOR.id == HardshipClaim.created_by_id)
+        .outerjoin(Verification, Verification.claim_id == HardshipClaim.id)
+        .outerjoin(_CHECKER, _CHECKER.id == Verification.decided_by_id)
+        .where(HardshipClaim.student_id == student.id)
+        .order_by(HardshipClaim.id, Verification.decided_at, Verification.id)
+    )
+    claims, checks_of = {}, {}
+    for row in rows:
+        claims.setdefault(row.id, row)
+        if row.check_id is not None:
+            checks_of.setdefault(row.id, []).append(row)
+    claims = list(claims.values())
     entries = []
     if for_student:
         for claim in claims:
@@ -171,7 +184,7 @@ def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
                                             title=_("You asked for support: %(what)s", what=what)))
                 for check in checks_of.get(claim.id, ()):
                     entries.append(ArchiveEntry(
-                        at=check.decided_at, kind="support_request", audience=STUDENT,
+                        at=check.checked_at, kind="support_request", audience=STUDENT,
                         title=_("Your request was reviewed: %(what)s", what=what),
                         detail=labels.label(labels.STUDENT_STATUSES, check.decision)))
             elif claim.decided_at:
@@ -195,10 +208,10 @@ def _ledger(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
             if check.note:
                 lines.append(check.note)
             entries.append(ArchiveEntry(
-                at=check.decided_at, kind="verification", audience=MENTORS, link=link,
+                at=check.checked_at, kind="verification", audience=MENTORS, link=link,
                 author_id=check.decided_by_id,
                 title=_("%(decision)s: %(what)s (%(name)s)", decision=labels.label(labels.DECISIONS, check.decision),
-                        what=what, name=check.decided_by_name if check.decided_by_name is not None else "—"),
+                        what=what, name=check.checked_by_name if check.checked_by_name is not None else "—"),
                 detail="\n".join(lines),
             ))
     return entries

@@ -354,7 +354,8 @@ def open_list_match_count(viewer) -> int:
                   tables=_COUNTED, args=(viewer.id,))
 
 
-def resolution_label(match: ListMatch) -> str:
+def resolution_label(match) -> str:
+    """How a flag ended (a ListMatch, or a row with its resolution)."""
     if match.resolution == CLAIM_RESOLUTION:
         return _("Claim opened for verification")
     if match.resolution and match.resolution.startswith(DISMISSED_PREFIX):
@@ -455,7 +456,12 @@ def archive_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
     if for_student:
         return []
     entries = []
-    for match in db.session.scalars(select(ListMatch).where(ListMatch.student_id == student.id)):
+    matches = db.session.execute(
+        select(ListMatch.list_name, ListMatch.matched_by, ListMatch.category, ListMatch.imported_at,
+               ListMatch.resolved_at, ListMatch.resolution)
+        .where(ListMatch.student_id == student.id).order_by(ListMatch.id)
+    )
+    for match in matches:
         detail = _("List \"%(list)s\"; matched by %(by)s.", list=match.list_name,
                    by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
         if match.resolved_at is not None:
@@ -465,7 +471,12 @@ def archive_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
             title=_("Found on a certification list: %(category)s", category=category_label(match.category)),
             detail=detail,
         ))
-    for signal in db.session.scalars(select(SpendingSignal).where(SpendingSignal.student_id == student.id)):
+    found = db.session.execute(
+        select(SpendingSignal.avg_amount, SpendingSignal.avg_meals, SpendingSignal.months, SpendingSignal.status,
+               SpendingSignal.reason, SpendingSignal.detected_at)
+        .where(SpendingSignal.student_id == student.id).order_by(SpendingSignal.id)
+    )
+    for signal in found:
         detail = _("On average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
                    amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(signal.months or []))
         if signal.status == SignalStatus.DISMISSED:
