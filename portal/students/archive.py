@@ -16,7 +16,7 @@ from portal.cache import cached
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.students import labels
-from portal.students.claims import checklist_items, checklist_label, claim_visible_to_student
+from portal.students.claims import DEFAULT_CHECKLIST, claim_visible_to_student
 from portal.students.models import (
     ChecklistItem,
     ClaimSource,
@@ -132,15 +132,13 @@ def _profile_changes(student, viewer, *, for_student: bool) -> list[ArchiveEntry
 
 
 def _checklist_names() -> dict[str, str]:
-    """Each checklist key's name in the reader's language (the items are put in place the first time,
-    as the ledger does); kept until the checklist changes, since every staff archive with a check
-    shows them."""
+    """Each checklist key's name in the reader's language (the usual items' names before the office
+    first uses the checklist); kept until the checklist changes, since every staff archive with a
+    check shows them."""
     def build() -> dict[str, str]:
         rows = db.session.execute(select(ChecklistItem.key, ChecklistItem.label_zh, ChecklistItem.label_en)).all()
-        if not rows:
-            return {item.key: checklist_label(item) for item in checklist_items(include_inactive=True)}
         zh = str(get_locale() or "zh").startswith("zh")
-        return {key: (label_zh if zh else label_en) for key, label_zh, label_en in rows}
+        return {key: (label_zh if zh else label_en) for key, label_zh, label_en in rows or DEFAULT_CHECKLIST}
 
     return cached("students.checklist_names", build, tables=["checklist_items"], per_viewer=False)
 
