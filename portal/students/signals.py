@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
 from sqlalchemy import exists, func, insert, literal, select, update
 
 from portal import audit, notifications, settings
