@@ -99,9 +99,6 @@ def create_app(config=None) -> Flask:
     )
     i18n.install_template_callables(app)
     login_manager.init_app(app)
-    from portal.formutil import install_translation_cache
-
-    install_translation_cache()
 
     from portal import models  # noqa: F401  (every feature's models, for Alembic and create_all)
     from portal.accounts import auth as auth_module

@@ -12,39 +12,9 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-_WTFORMS_TRANSLATIONS: dict[str, object] = {}
-
-
-def _cached_wtforms_translations():
-    """WTForms' own messages (field required, invalid e-mail…) in the reader's language.
-
-    Flask-WTF reads the catalogue from disk on every request; it never changes while the
-    process runs, so one copy per language is kept.
-    """
-    from babel import support
-    from flask import request
-    from flask_babel import get_locale
-    from wtforms.i18n import messages_path
-
-    if not request:
-        return None
-    locale = str(get_locale())
-    translations = _WTFORMS_TRANSLATIONS.get(locale)
-    if translations is None:
-        translations = support.Translations.load(messages_path(), [locale], domain="wtforms")
-        _WTFORMS_TRANSLATIONS[locale] = translations
-    return translations
-
-
-def install_translation_cache() -> None:
-    import flask_wtf.i18n
-
-    flask_wtf.i18n._get_translations = _cached_wtforms_translations
-
-
 def fixed(pairs) -> Callable[[], tuple[SelectChoice, ...]]:
     """`choices=` for a select whose options never change (their labels may be lazy translations):
-    one tuple, made once, whose options portal.widgets writes once per language."""
+    one tuple, made once."""
     kept = tuple(choices(pairs))
     return lambda: kept
 

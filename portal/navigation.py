@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import request, url_for
 
 from portal.accounts.models import Role
+from portal.cache import cached
 from portal.i18n import lazy_gettext as _l
 
 
@@ -72,25 +73,18 @@ class NavLink:
     description: str
 
 
-_LINKS: dict[tuple, list[NavLink]] = {}
-
-
 def nav_for(user) -> list[NavItem]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return NAV.get(user.role, [])
 
 
-def links_for(user, locale: str) -> list[NavLink]:
-    """The role's navigation with labels translated and URLs built once per role, language and root."""
+def links_for(user) -> list[NavLink]:
+    """The role's navigation in the reader's language, with its URLs: the same for everyone of the
+    role, on every page they open, so it is built once and kept (it changes only with the code)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    key = (user.role, locale, request.script_root)
-    links = _LINKS.get(key)
-    if links is None:
-        links = [
-            NavLink(str(item.label), url_for(item.endpoint) if item.endpoint else None, item.endpoint, str(item.description))
-            for item in NAV.get(user.role, [])
-        ]
-        _LINKS[key] = links
-    return links
+    return cached("navigation", lambda: [
+        NavLink(str(item.label), url_for(item.endpoint) if item.endpoint else None, item.endpoint, str(item.description))
+        for item in NAV.get(user.role, [])
+    ], tables=(), per_viewer=False, args=(str(user.role), request.script_root))

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event, text
 
 from portal import create_app
+from portal.cache import cache
 from portal.config import database_url
 from portal.extensions import db, limiter
 from tests import factories
@@ -82,6 +83,9 @@ def _clean_database(request, app):
     limiter.reset()
     yield
     _wipe(app)
+    with app.app_context():
+        # the wipe deletes rows behind the session's back, which moves no table's generation
+        cache.clear()
 
 
 @pytest.fixture
@@ -185,3 +189,19 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def page_queries(app, count_queries):
+    """page_queries(client, url) → (statements with nothing cached, statements with the cache warm)."""
+
+    def measure(client, url, **kwargs) -> tuple[int, int]:
+        with app.app_context():
+            cache.clear()
+        with count_queries() as cold:
+            assert client.get(url, **kwargs).status_code == 200
+        with count_queries() as warm:
+            assert client.get(url, **kwargs).status_code == 200
+        return cold.count, warm.count
+
+    return measure

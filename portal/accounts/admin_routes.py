@@ -1,23 +1,13 @@
 """The administrators' pages: the office dashboard and user management."""
 from __future__ import annotations
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
 from portal import policy
 from portal.accounts import admin_bp as bp
 from portal.accounts import services
 from portal.accounts.forms import (
-    ROLE_PAIRS,
     EmptyForm,
     ResetPasswordForm,
     RoleForm,
@@ -26,23 +16,17 @@ from portal.accounts.forms import (
     UserFilterForm,
 )
 from portal.accounts.models import User
+from portal.errors import RuleViolation
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import fragment_or_redirect, is_htmx, render
 from portal.i18n import gettext as _
 from portal.pagination import paginate
 
 
-def _row_context() -> dict:
-    """What every user row needs, computed once per page rather than once per row."""
-    return {
-        "users_url": url_for("admin.users"),
-        "token": generate_csrf(),
-        "role_labels": {value: str(label) for value, label in ROLE_PAIRS},
-        "labels": {
-            "active": _("Active"), "deactivated": _("Deactivated"),
-            "deactivate": _("Deactivate"), "reactivate": _("Reactivate"),
-        },
-    }
+def _row_labels() -> dict:
+    """The words every user row shows, translated once per page rather than once per row."""
+    return {"active": _("Active"), "deactivated": _("Deactivated"), "deactivate": _("Deactivate"),
+            "reactivate": _("Reactivate")}
 
 
 def get_user_or_404(user_id: int) -> User:
@@ -69,7 +53,7 @@ def users():
     active = {"active": True, "inactive": False}.get(form.status.data or "")
     stmt = services.search_users(form.q.data, form.role.data or None, active)
     page = paginate(stmt, per_page=50)
-    return render("accounts/users.html", "accounts/_user_rows.html", form=form, page=page, **_row_context())
+    return render("accounts/users.html", "accounts/_user_rows.html", form=form, page=page, labels=_row_labels())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -88,7 +72,7 @@ def user_new():
                 email=form.email.data,
                 password=form.password.data,
             )
-        except services.AccountError as error:
+        except RuleViolation as error:
             db.session.rollback()
             getattr(form, error.field or "username").errors.append(str(error))
             status = 400
@@ -139,7 +123,7 @@ def _admin_action(user_id: int, action, success: str, form_class=EmptyForm):
         return _back(user, message or _("Please check the form."), ok=False)
     try:
         action(user, form)
-    except services.AccountError as error:
+    except RuleViolation as error:
         db.session.rollback()
         return _back(user, str(error), ok=False)
     db.session.commit()
@@ -147,19 +131,14 @@ def _admin_action(user_id: int, action, success: str, form_class=EmptyForm):
 
 
 def _back(user: User, message: str, *, ok: bool):
-    if is_htmx():
-        response = make_response(
-            render_template(
-                "accounts/_user_row.html", user=user, row_message=message, row_ok=ok, **_row_context()
-            ),
-            200 if ok else 400,
-        )
-        response.vary.add("HX-Request")
-        return response
-    flash(message, "success" if ok else "error")
-    if not ok:
+    """The user's row with the message (htmx), or back to the user's page. A refusal outside htmx
+    shows the user's page at once, with the status saying what happened."""
+    if not ok and not is_htmx():
+        flash(message, "error")
         return _edit_page(user, UserEditForm(obj=user), status=400)
-    return redirect(url_for("admin.user_edit", user_id=user.id))
+    return fragment_or_redirect("accounts/_user_row.html", url_for("admin.user_edit", user_id=user.id),
+                                message=message, ok=ok, status=200 if ok else 400, redirect_code=302, user=user,
+                                labels=_row_labels())
 
 
 @bp.post("/users/<int:user_id>/deactivate")

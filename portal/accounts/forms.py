@@ -79,11 +79,13 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=lambda: choices([("", _l("All roles"))] + ROLE_PAIRS), validators=[Optional()])
+    # (defaults among the choices: "no choice" would be invalid to WTForms before Optional() lets it through)
+    role = SelectField(_l("Role"), choices=lambda: choices([("", _l("All roles"))] + ROLE_PAIRS), validators=[Optional()],
+                       default="")
     status = SelectField(
         _l("Status"),
         choices=lambda: choices([("", _l("Any status")), ("active", _l("Active")), ("inactive", _l("Deactivated"))]),
-        validators=[Optional()],
+        validators=[Optional()], default="",
     )
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal import audit, policy
 from portal.accounts import auth, bp, services
 from portal.accounts.forms import ChangePasswordForm, EmptyForm, LoginForm
+from portal.errors import RuleViolation
 from portal.extensions import db, limiter, login_username_key
 from portal.i18n import gettext as _
 
@@ -96,7 +97,7 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.new_password.data)
-        except services.AccountError as error:
+        except RuleViolation as error:
             db.session.rollback()
             field = {"password": "new_password"}.get(error.field or "", error.field) or "new_password"
             getattr(form, field).errors.append(str(error))

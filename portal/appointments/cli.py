@@ -13,10 +13,10 @@ reminders_cli = AppGroup("reminders", help="Reminders of appointments and group 
 def reminders_send():
     """Remind students and hosts of tomorrow's appointments, and registered students of group
     sessions starting within a day (portal and e-mail). Safe to run repeatedly: each is reminded once."""
-    from portal.appointments import services
-    from portal.sessions.services import send_session_reminders
+    from portal.appointments.reminders import send_reminders
+    from portal.sessions.reminders import send_session_reminders
 
-    count = services.send_reminders()
+    count = send_reminders()
     db.session.commit()
     sessions = send_session_reminders()
     db.session.commit()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
+from portal.appointments.attendance import intervention_notes
 from portal.appointments.models import (
     RUBRIC,
     AppointmentKind,
@@ -41,8 +43,6 @@ COMMENTS = [
 ]
 CAREER_NOTES = ["梳理了就业意向，建议优先关注生源地县级医院和乡镇卫生院岗位。",
                 "讨论了规培与直接就业的利弊，约定两周后再谈。"]
-RUBRIC_ZH = {"professional_knowledge": "专业知识", "clinical_reasoning": "临床思维", "communication": "沟通表达",
-             "composure": "心理素质", "presentation": "仪表礼仪"}
 
 
 def _at(day, hour: int, minute: int = 0) -> datetime:
@@ -189,13 +189,14 @@ def _outcomes(ctx, rows) -> None:
         if kind == AppointmentKind.MOCK_INTERVIEW:
             scores = {name: rng.choice((2, 3, 3, 4, 4, 4, 5, 5)) for name in RUBRIC}
             comment = "".join(rng.sample(COMMENTS, 2))
-            notes = "<ul>" + "".join(f"<li>{RUBRIC_ZH[n]}: {scores[n]}/5</li>" for n in RUBRIC) + f"</ul><p>{comment}</p>"
+            with force_locale("zh"):  # the office's language: the record was written in Chinese
+                notes = intervention_notes(scores, [comment])
         elif kind == AppointmentKind.CAREER_COUNSELING:
             comment = "建议本周内更新简历并关注本省卫健委招聘公告。"
-            notes = f"<p>{rng.choice(CAREER_NOTES)}</p>"
+            notes = intervention_notes(None, [rng.choice(CAREER_NOTES)])
         else:
             comment = "简历结构清楚；实习经历请用具体病例数和操作项目说明。"
-            notes = f"<p>{comment}</p>"
+            notes = intervention_notes(None, [comment])
         type_, visibility = kinds[kind]
         interventions.append(dict(
             student_id=row["student_id"], author_id=row["_host"], type=type_,

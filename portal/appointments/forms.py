@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.appointments.labels import KIND_LABELS, RUBRIC_LABELS
 from portal.appointments.models import RUBRIC
-from portal.appointments.services import DURATIONS, MAX_WEEKS
+from portal.appointments.slots import DURATIONS, MAX_WEEKS
 from portal.formutil import choices, readable
 from portal.i18n import lazy_gettext as _l
 
@@ -38,7 +38,8 @@ class SlotFilterForm(FlaskForm):
         csrf = False
 
     kind = SelectField(_l("Kind"), validators=[Optional()])
-    host = SelectField(_l("Host"), validators=[Optional()])
+    # one of the hosts with open slots, which the page lists (and checks) itself: a few hundred
+    host = IntegerField(_l("Host"), validators=[Optional()])
     day = DateField(_l("Date"), validators=[Optional()])
 
 

@@ -46,7 +46,7 @@ class BookingStatus(enum.StrEnum):
 
 class HostProfile(db.Model):
     """What the office says about a host. The row is also the lock taken while a host's slots change,
-    so that two requests cannot both pass the overlap check (see services.lock_host)."""
+    so that two requests cannot both pass the overlap check (see hosts.lock_host)."""
 
     __tablename__ = "appointment_hosts"
 

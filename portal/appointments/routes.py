@@ -2,28 +2,20 @@
 mentors run booking campaigns; administrators mark psychological counselors."""
 from __future__ import annotations
 
-import functools
-
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import get_locale
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
-from markupsafe import Markup
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role, User
-from portal.appointments import bp, services
+from portal.appointments import attendance as attendance_rules
+from portal.appointments import booking as booking_rules
+from portal.appointments import bp, hosts
+from portal.appointments import calendar as calendar_files
+from portal.appointments import campaigns as campaign_rules
+from portal.appointments import slots as slot_rules
 from portal.appointments.forms import (
     AttendanceForm,
     BookForm,
@@ -51,22 +43,22 @@ from portal.appointments.models import (
     BookingStatus,
     Campaign,
     Slot,
-    SlotStatus,
 )
-from portal.errors import render_error
+from portal.cache import cached
+from portal.clock import local_to_utc
+from portal.errors import RuleViolation, render_error
 from portal.extensions import db
 from portal.formutil import choices
-from portal.htmx import is_htmx, render
+from portal.htmx import fragment_or_redirect, is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
-from portal.kept import Kept
 from portal.models_base import utcnow
 from portal.pagination import paginate
+from portal.students.access import signed_in_student, student_of_user
 from portal.students.models import Student
-from portal.students.services import student_of_user
-from portal.widgets import unselected_options_html, with_selected
 
 SLOTS_PER_PAGE = 30
+UPCOMING_PER_PAGE = 50
 
 
 @bp.app_template_filter("appointment_kind")
@@ -115,16 +107,8 @@ def get_campaign_or_404(campaign_id: int) -> Campaign:
     return campaign
 
 
-def current_student_or_403() -> Student:
-    student = student_of_user(current_user)
-    if student is None:
-        abort(403)
-    return student
-
-
-def _failed(error: services.AppointmentError):
-    db.session.rollback()
-    return render_error(error.status, str(error))
+def _form_refused(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 # --- students: finding and booking slots ----------------------------------------------------
@@ -135,52 +119,21 @@ def slots():
     policy.require("appointments.browse")
     form = SlotFilterForm(request.args)
     form.kind.choices = kind_choices(list(AppointmentKind), blank=_("All kinds"))
-    hosts, host_options = _host_filter()
-    # the form checks the one host asked for; the few hundred options are written out once (_host_filter)
-    form.host.choices = choices([pair for pair in hosts if pair[0] in ("", form.host.data)])
-    if not form.validate():
+    hosts = dict(_open_slot_hosts())
+    if not form.validate() or (form.host.data is not None and form.host.data not in hosts):
         abort(400)
-    # plain rows from statements built once (the list shows a few columns of slot and host)
-    page = _SlotPage(page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=SLOTS_PER_PAGE,
-                     max_per_page=200, error_out=False, kind=form.kind.data or None,
-                     host_id=int(form.host.data) if form.host.data else None, day=form.day.data)
-    pause = _my_booking_pause()
-    return render("appointments/slots.html", "appointments/_slots.html", form=form, page=page, pause=pause,
-                  kind_names=_kind_names(), row_labels=_row_labels(),
-                  host_options=with_selected(host_options, form.host.data))
+    rows, count = slot_rules.open_slot_rows(kind=form.kind.data or None, host_id=form.host.data, day=form.day.data)
+    page = paginate(rows, count=count, per_page=SLOTS_PER_PAGE)
+    return render("appointments/slots.html", "appointments/_slots.html", form=form, hosts=hosts, page=page,
+                  pause=_my_booking_pause())
 
 
-# the hosts with a bookable slot change as slots are published, booked and pass; kept a few seconds
-_HOSTS = Kept("FILTER_LISTS_SECONDS", 10, lambda: (Slot, User))
-
-
-def _host_filter() -> tuple[tuple[tuple[str, str], ...], str]:
-    """The host filter's (value, name) pairs and their option tags, in the reader's language."""
-    def build():
-        hosts = (("", _("All hosts")),) + tuple((str(host_id), name) for host_id, name in services.hosts_with_open_slots())
-        return hosts, unselected_options_html(hosts)
-
-    return _HOSTS.get((str(get_locale()),), build)
-
-
-class _SlotPage(Pagination):
-    """A page of services.open_slot_list(), which answers the rows and their total together."""
-
-    def _query_items(self):
-        items, self._total = services.open_slot_list(**self._query_args, limit=self.per_page,
-                                                     offset=self._query_offset)
-        return items
-
-    def _query_count(self) -> int:
-        return self._total
-
-
-def _kind_names() -> dict[str, str]:
-    return {kind: str(label) for kind, label in KIND_LABELS.items()}
-
-
-def _row_labels() -> dict[str, str]:
-    return {"minutes": _("min"), "online": _("Online"), "book": _("Book"), "details": _("Details")}
+def _open_slot_hosts() -> list[tuple[int, str]]:
+    """The host filter's hosts. Finding them reads every open slot (tens of milliseconds with a few
+    thousand); the list is the same for everyone, kept until slots or users change, or a minute
+    passes (slots that close with time leave the list then)."""
+    return cached("appointments.open_slot_hosts", slot_rules.hosts_with_open_slots,
+                  tables=["appointment_slots", "users"], per_viewer=False, timeout=60)
 
 
 @bp.route("/slots/<int:slot_id>")
@@ -196,8 +149,7 @@ def _my_booking_pause():
     """Whether the signed-in student's self-booking is paused (and why), for the booking pages."""
     if current_user.role != Role.STUDENT:
         return None
-    student_id = services.student_id_of_user(current_user.id)
-    return services.booking_pause_of(student_id) if student_id is not None else None
+    return booking_rules.booking_pause_of_user(current_user)
 
 
 @bp.post("/slots/<int:slot_id>/book")
@@ -205,13 +157,13 @@ def _my_booking_pause():
 def book(slot_id: int):
     slot = get_slot_or_404(slot_id)
     policy.require("appointments.book", slot)
-    student = current_student_or_403()
+    student = signed_in_student()
     form = BookForm()
     if not form.validate_on_submit():
         return render_template("appointments/slot.html", slot=slot, form=form, now=utcnow()), 400
     try:
-        booking = services.book(slot, student, by=current_user, topic=form.topic.data)
-    except services.AppointmentError as error:
+        booking = booking_rules.book(slot, student, by=current_user, topic=form.topic.data)
+    except RuleViolation as error:
         db.session.rollback()
         slot = get_slot_or_404(slot_id)
         return render_template("appointments/slot.html", slot=slot, form=form, now=utcnow(),
@@ -240,7 +192,7 @@ def mine():
     upcoming = sorted((b for b in bookings if b.status == BookingStatus.BOOKED and b.slot.ends_at > now),
                       key=lambda b: b.slot.starts_at)
     past = [b for b in bookings if b not in upcoming]
-    pause = services.booking_pause(student) if student is not None else None
+    pause = booking_rules.booking_pause(student) if student is not None else None
     return render_template("appointments/mine.html", upcoming=upcoming, past=past, pause=pause, now=now,
                            form=EmptyForm(), rubric=RUBRIC, rubric_labels=RUBRIC_LABELS)
 
@@ -258,12 +210,12 @@ def booking(booking_id: int):
         db.session.commit()
     no_shows = None
     if current_user.role in (Role.MENTOR, Role.ADMIN):
-        no_shows = services.no_show_counts([booking.student_id]).get(booking.student_id, 0)
+        no_shows = booking_rules.no_show_counts([booking.student_id]).get(booking.student_id, 0)
     return render_template(
         "appointments/booking.html", booking=booking, slot=booking.slot, is_host=is_host, now=utcnow(),
         no_shows=no_shows, rubric=RUBRIC, rubric_labels=RUBRIC_LABELS, form=EmptyForm(),
         reason_form=ReasonForm(formdata=None), attendance_form=AttendanceForm(formdata=None),
-        can_cancel=services.can_cancel(booking),
+        can_cancel=booking_rules.can_cancel(booking),
     )
 
 
@@ -272,9 +224,9 @@ def booking(booking_id: int):
 def calendar(booking_id: int):
     booking = get_booking_or_404(booking_id)
     policy.require("booking.calendar", booking)
-    response = make_response(services.booking_ics(booking))
+    response = make_response(calendar_files.booking_ics(booking))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{services.ics_filename(booking)}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{calendar_files.ics_filename(booking)}"'
     return response
 
 
@@ -283,13 +235,9 @@ def calendar(booking_id: int):
 def cancel(booking_id: int):
     booking = get_booking_or_404(booking_id)
     policy.require("booking.change", booking)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.cancel_booking(booking, by=current_user)
-    except services.AppointmentError as error:
-        return _failed(error)
+    booking_rules.cancel_booking(booking, by=current_user)
     db.session.commit()
     flash(_("Your booking is cancelled. The host has been told."), "success")
     return redirect(url_for("appointments.mine"))
@@ -307,8 +255,8 @@ def reschedule(booking_id: int):
         if form.validate_on_submit():
             new_slot = get_slot_or_404(form.slot_id.data)
             try:
-                new_booking = services.reschedule(booking, new_slot, by=current_user)
-            except services.AppointmentError as failure:
+                new_booking = booking_rules.reschedule(booking, new_slot, by=current_user)
+            except RuleViolation as failure:
                 db.session.rollback()
                 booking = get_booking_or_404(booking_id)
                 error, status = str(failure), failure.status
@@ -320,10 +268,10 @@ def reschedule(booking_id: int):
             status = 400
     if booking.status != BookingStatus.BOOKED and error is None:
         error, status = _("This booking is no longer active."), 409
-    page = paginate(services.open_slots_stmt(kind=booking.slot.kind, exclude_slot_id=booking.slot_id),
+    page = paginate(slot_rules.open_slots_stmt(kind=booking.slot.kind, exclude_slot_id=booking.slot_id),
                     per_page=SLOTS_PER_PAGE)
     return render_template("appointments/reschedule.html", booking=booking, page=page, form=form, error=error,
-                           can_cancel=services.can_cancel(booking)), status
+                           can_cancel=booking_rules.can_cancel(booking)), status
 
 
 # --- hosts: publishing slots and closing appointments -------------------------------------
@@ -333,80 +281,19 @@ def reschedule(booking_id: int):
 def host_home():
     policy.require("appointments.host")
     now = utcnow()
-    params = {"host_id": current_user.id, "now": now}
-    upcoming, upcoming_count, closing = _host_statements()
-    page = _StatementPage(page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=50, max_per_page=200,
-                          error_out=False, items=upcoming, counting=upcoming_count, params=params)
-    to_close = db.session.scalars(closing, params).all()
+    rows, count = slot_rules.upcoming_of(current_user, now=now)
+    page = paginate(rows, count=count, per_page=UPCOMING_PER_PAGE)
+    to_close = attendance_rules.to_close(current_user, now=now)
     is_mentor = current_user.role == Role.MENTOR
-    student_ids = {slot.active_booking.student_id for slot in page.items if slot.active_booking}
-    student_ids |= {b.student_id for b in to_close}
-    no_shows = services.no_show_counts(student_ids) if is_mentor else {}
-    caseload_no_shows = services.caseload_no_shows(current_user) if is_mentor else []
+    no_shows, caseload_no_shows = {}, []
+    if is_mentor:
+        student_ids = {slot.student_id for slot in page.items if slot.student_id} | {b.student_id for b in to_close}
+        no_shows = booking_rules.no_show_counts(student_ids)
+        caseload_no_shows = booking_rules.caseload_no_shows(current_user)
     return render_template(
         "appointments/host.html", page=page, to_close=to_close, no_shows=no_shows, is_mentor=is_mentor,
-        caseload_no_shows=caseload_no_shows, now=now,
-        withdraw_form=WithdrawForm(formdata=None), kinds=services.host_kinds(current_user),
-        host_labels=_host_labels(),
+        caseload_no_shows=caseload_no_shows, now=now, kinds=hosts.host_kinds(current_user),
     )
-
-
-@functools.cache
-def _host_statements():
-    """The host page's statements, built once (building them cost about as much as running them):
-    upcoming slots (a page of them, and their count) and the bookings to close."""
-    host_id, now = bindparam("host_id"), bindparam("now")
-    upcoming_where = (Slot.host_id == host_id, Slot.status == SlotStatus.OPEN, Slot.ends_at > now)
-    upcoming = (
-        select(Slot)
-        # joined into the page's query, not a second one: a slot holds at most one active booking
-        .options(joinedload(Slot.active_booking).joinedload(Booking.student).joinedload(Student.user))
-        .where(*upcoming_where)
-        .order_by(Slot.starts_at)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    upcoming_count = select(func.count()).select_from(Slot).where(*upcoming_where)
-    closing = (
-        select(Booking).join(Slot, Booking.slot_id == Slot.id)
-        .options(joinedload(Booking.slot), joinedload(Booking.student).joinedload(Student.user))
-        .where(Slot.host_id == host_id, Slot.starts_at <= now,
-               Booking.status.in_((BookingStatus.BOOKED, BookingStatus.ATTENDED)),
-               # implied by the line above, but spelt as the one-booking-per-slot index's condition:
-               # SQLite then finds each slot's booking by that index instead of scanning all bookings
-               Booking.status != BookingStatus.CANCELLED,
-               ~Booking.outcome.has())
-        .order_by(Slot.starts_at.desc()).limit(50)
-    )
-    return upcoming, upcoming_count, closing
-
-
-class _StatementPage(Pagination):
-    """A page of a prepared ORM statement whose limit and offset are bound parameters."""
-
-    def _query_items(self):
-        args = self._query_args
-        return db.session.scalars(args["items"], {**args["params"], "limit": self.per_page,
-                                                  "offset": self._query_offset}).all()
-
-    def _query_count(self) -> int:
-        return db.session.execute(self._query_args["counting"], self._query_args["params"]).scalar_one()
-
-
-def _host_labels() -> dict:
-    """The host's slot rows' labels, translated once per page rather than once per row. Markup, as
-    the templates' own _() and the lazy kind labels are: a translation is written out as it is."""
-    return {
-        "kinds": {kind: Markup(label) for kind, label in KIND_LABELS.items()},
-        "minutes": Markup(_("%(num)d min")),
-        "weekly": Markup(_("weekly")),
-        "online_link": Markup(_("Online meeting link")),
-        "missed": Markup(_("Missed appointments")),
-        "open": Markup(_("open")),
-        "withdraw": Markup(_("Withdraw")),
-        "withdraw_series": Markup(_("Withdraw the open slots of this series")),
-        "details": Markup(_("Details or cancel")),
-    }
 
 
 @bp.route("/host/slots/new", methods=["GET", "POST"])
@@ -414,15 +301,15 @@ def _host_labels() -> dict:
 def publish():
     policy.require("appointments.host")
     form = PublishForm()
-    kinds = services.host_kinds(current_user)
+    kinds = hosts.host_kinds(current_user)
     form.kind.choices = kind_choices(kinds)
     status = 200
     if form.validate_on_submit():
         try:
-            created = services.publish_slots(
+            created = slot_rules.publish_slots(
                 current_user,
                 kind=form.kind.data,
-                starts_at=services.local_to_utc(form.start_date.data, form.start_time.data),
+                starts_at=local_to_utc(form.start_date.data, form.start_time.data),
                 duration_minutes=int(form.duration.data),
                 weeks=form.weeks.data,
                 location=form.location.data,
@@ -432,7 +319,7 @@ def publish():
                 cancel_deadline_hours=form.cancel_deadline_hours.data,
                 max_active_per_student=form.max_active_per_student.data,
             )
-        except services.AppointmentError as error:
+        except RuleViolation as error:
             db.session.rollback()
             field = getattr(form, error.field or "", None) or form.start_date
             field.errors = list(field.errors) + [str(error)]
@@ -455,10 +342,7 @@ def withdraw_slot(slot_id: int):
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.withdraw_slot(slot, by=current_user, reason=form.reason.data)
-    except services.AppointmentError as error:
-        return _failed(error)
+    slot_rules.withdraw_slot(slot, by=current_user, reason=form.reason.data)
     db.session.commit()
     flash(_("The slot is withdrawn."), "success")
     return redirect(url_for("appointments.host_home"))
@@ -468,15 +352,14 @@ def withdraw_slot(slot_id: int):
 @login_required
 def withdraw_series(series_key: str):
     policy.require("appointments.host")
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
     exists = db.session.scalar(
         select(Slot.id).where(Slot.series_key == series_key, Slot.host_id == current_user.id).limit(1)
     )
     if exists is None:
         abort(404)
-    withdrawn, kept = services.withdraw_series(current_user, series_key)
+    withdrawn, kept = slot_rules.withdraw_series(current_user, series_key)
     db.session.commit()
     message = _("%(withdrawn)d slots of the series withdrawn.", withdrawn=withdrawn)
     if kept:
@@ -492,32 +375,27 @@ def attendance(booking_id: int):
     policy.require("booking.host", booking)
     form = AttendanceForm()
     if not form.validate_on_submit():
-        return render_error(400, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return render_error(400, _form_refused(form))
     try:
-        services.mark_attendance(booking, by=current_user, attended=form.attended.data == "yes")
-    except services.AppointmentError as error:
+        attendance_rules.mark_attendance(booking, by=current_user, attended=form.attended.data == "yes")
+    except RuleViolation as error:
         if not is_htmx():
-            return _failed(error)
+            raise
         db.session.rollback()
-        return _close_row(get_booking_or_404(booking_id), str(error), ok=False, status=error.status)
-    db.session.commit()
-    if is_htmx():
-        return _close_row(booking, _("Saved."), ok=True)
-    flash(_("Attendance saved."), "success")
+        message, ok, status = str(error), False, error.status
+    else:
+        db.session.commit()
+        message, ok, status = _("Attendance saved."), True, 200
     if request.form.get("back") == "booking":
-        return redirect(url_for("appointments.booking", booking_id=booking.id))
-    return redirect(url_for("appointments.host_home"))
-
-
-def _close_row(booking: Booking, message: str, *, ok: bool, status: int = 200):
-    """The host's row of an appointment to close, as htmx swaps it in after a change."""
+        back = url_for("appointments.booking", booking_id=booking_id)
+    else:
+        back = url_for("appointments.host_home")
     is_mentor = current_user.role == Role.MENTOR
-    response = make_response(render_template(
-        "appointments/_close_row.html", booking=booking, is_mentor=is_mentor, row_message=message, row_ok=ok,
-        no_shows=services.no_show_counts([booking.student_id]) if is_mentor else {},
-    ), status)
-    response.vary.add("HX-Request")
-    return response
+    return fragment_or_redirect(
+        "appointments/_close_row.html", back, message=message, ok=ok, status=status, redirect_code=302,
+        booking=attendance_rules.close_row(booking_id), is_mentor=is_mentor,
+        no_shows=booking_rules.no_show_counts([booking.student_id]) if is_mentor else {},
+    )
 
 
 @bp.post("/bookings/<int:booking_id>/host-cancel")
@@ -527,13 +405,10 @@ def host_cancel(booking_id: int):
     policy.require("booking.host", booking)
     form = ReasonForm()
     if not form.validate_on_submit():
-        return render_error(400, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return render_error(400, _form_refused(form))
     if booking.status != BookingStatus.BOOKED:
         return render_error(409, _("This booking is no longer active."))
-    try:
-        services.withdraw_slot(booking.slot, by=current_user, reason=form.reason.data)
-    except services.AppointmentError as error:
-        return _failed(error)
+    slot_rules.withdraw_slot(booking.slot, by=current_user, reason=form.reason.data)
     db.session.commit()
     flash(_("The appointment is cancelled and the student has been told."), "success")
     return redirect(url_for("appointments.host_home"))
@@ -554,9 +429,9 @@ def outcome(booking_id: int):
         return redirect(url_for("appointments.booking", booking_id=booking.id))
     if form.validate_on_submit():
         try:
-            services.record_outcome(booking, by=current_user, scores=form.scores(),
-                                    comments=form.comments.data, notes=form.notes.data)
-        except services.AppointmentError as failure:
+            attendance_rules.record_outcome(booking, by=current_user, scores=form.scores(),
+                                            comments=form.comments.data, notes=form.notes.data)
+        except RuleViolation as failure:
             db.session.rollback()
             booking = get_booking_or_404(booking_id)
             field = getattr(form, failure.field or "", None)
@@ -580,13 +455,9 @@ def outcome(booking_id: int):
 def excuse(booking_id: int):
     booking = get_booking_or_404(booking_id)
     policy.require("booking.excuse", booking)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.excuse_no_show(booking, by=current_user)
-    except services.AppointmentError as error:
-        return _failed(error)
+    attendance_rules.excuse_no_show(booking, by=current_user)
     db.session.commit()
     flash(_("The missed appointment is excused; it no longer counts towards a booking pause."), "success")
     return redirect(url_for("appointments.booking", booking_id=booking.id))
@@ -598,19 +469,19 @@ def excuse(booking_id: int):
 @login_required
 def campaigns():
     policy.require("campaign.create")
-    return render_template("appointments/campaigns.html", campaigns=services.campaigns_of(current_user))
+    return render_template("appointments/campaigns.html", campaigns=campaign_rules.campaigns_of(current_user))
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @login_required
 def campaign_new():
     policy.require("campaign.create")
-    students = services.caseload(current_user)
+    students = campaign_rules.caseload(current_user)
     kind = request.values.get("kind") or AppointmentKind.MOCK_INTERVIEW
     if kind not in {k.value for k in AppointmentKind}:
         kind = AppointmentKind.MOCK_INTERVIEW
-    group = request.args.get("group", services.GROUP_WITHOUT)
-    already = services.students_with_kind([s.id for s in students], kind)
+    group = request.args.get("group", campaign_rules.GROUP_WITHOUT)
+    already = campaign_rules.students_with_kind([s.id for s in students], kind)
     form = CampaignForm()
     form.kind.choices = kind_choices(list(AppointmentKind))
     form.students.choices = choices([(s.id, f"{s.name} · {s.student_no}") for s in students])
@@ -618,12 +489,12 @@ def campaign_new():
     if request.method == "GET":
         form.kind.data = kind
         form.title.data = _("Please book a %(kind)s", kind=KIND_LABELS[kind])
-        form.students.data = [s.id for s in students if group == services.GROUP_ALL or s.id not in already]
+        form.students.data = [s.id for s in students if group == campaign_rules.GROUP_ALL or s.id not in already]
     elif form.validate_on_submit():
         try:
-            campaign = services.create_campaign(current_user, kind=form.kind.data, title=form.title.data,
-                                                message=form.message.data, student_ids=form.students.data)
-        except services.AppointmentError as error:
+            campaign = campaign_rules.create_campaign(current_user, kind=form.kind.data, title=form.title.data,
+                                                      message=form.message.data, student_ids=form.students.data)
+        except RuleViolation as error:
             db.session.rollback()
             getattr(form, error.field or "students").errors.append(str(error))
             status = error.status
@@ -642,7 +513,7 @@ def campaign_new():
 def campaign(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
     policy.require("campaign.manage", campaign)
-    rows = services.campaign_rows(campaign)
+    rows = campaign_rules.campaign_rows(campaign)
     booked = sum(1 for row in rows if row.booking is not None)
     return render_template("appointments/campaign.html", campaign=campaign, rows=rows, booked=booked,
                            form=EmptyForm())
@@ -653,10 +524,9 @@ def campaign(campaign_id: int):
 def campaign_remind(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
     policy.require("campaign.manage", campaign)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
-    count = services.remind_campaign(campaign, by=current_user)
+    count = campaign_rules.remind_campaign(campaign, by=current_user)
     db.session.commit()
     if count:
         flash(ngettext("%(num)d student reminded.", "%(num)d students reminded.", count), "success")
@@ -671,9 +541,9 @@ def campaign_remind(campaign_id: int):
 @login_required
 def admin_hosts():
     policy.require("appointments.admin")
-    return render_template("appointments/admin_hosts.html", mentors=services.mentors_with_profiles(),
+    return render_template("appointments/admin_hosts.html", mentors=hosts.mentors_with_profiles(),
                            form=CounselorForm(formdata=None),
-                           limit_form=NoShowLimitForm(formdata=None, limit=services.no_show_limit()))
+                           limit_form=NoShowLimitForm(formdata=None, limit=booking_rules.no_show_limit()))
 
 
 @bp.post("/admin/no-show-limit")
@@ -682,11 +552,11 @@ def admin_no_show_limit():
     policy.require("appointments.admin")
     form = NoShowLimitForm()
     if form.validate_on_submit():
-        services.set_no_show_limit(form.limit.data, actor=current_user)
+        booking_rules.set_no_show_limit(form.limit.data, actor=current_user)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("appointments.admin_hosts"))
-    return render_template("appointments/admin_hosts.html", mentors=services.mentors_with_profiles(),
+    return render_template("appointments/admin_hosts.html", mentors=hosts.mentors_with_profiles(),
                            form=CounselorForm(formdata=None), limit_form=form), 400
 
 
@@ -700,10 +570,7 @@ def admin_host_counselor(user_id: int):
     form = CounselorForm()
     if not form.validate_on_submit():
         return render_error(400, _("Say whether this mentor is a psychological counselor."))
-    try:
-        services.set_counselor(user, form.counselor.data == "yes", actor=current_user)
-    except services.AppointmentError as error:
-        return _failed(error)
+    hosts.set_counselor(user, form.counselor.data == "yes", actor=current_user)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("appointments.admin_hosts"))

@@ -12,9 +12,6 @@ from portal.audit.models import AuditLog
 from portal.extensions import db
 from portal.models_base import utcnow
 
-_VIEW_INSERT = insert(AuditLog.__table__)
-
-
 def _values(actor, action, target, target_type, target_id, detail) -> dict:
     if target is not None:
         target_type = target_type or type(target).__name__
@@ -61,7 +58,7 @@ def record_view(
     cost as much as a tenth of the page. Committing expires what the session holds, so call it after
     the page is rendered. Whatever else the request changed is committed with it.
     """
-    db.session.execute(_VIEW_INSERT, _values(actor, action, target, target_type, target_id, detail) | {"at": utcnow()})
+    db.session.execute(insert(AuditLog.__table__), _values(actor, action, target, target_type, target_id, detail) | {"at": utcnow()})
     db.session.commit()
 
 

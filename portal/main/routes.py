@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from portal import policy
 from portal.accounts.models import Role
@@ -16,7 +16,7 @@ from portal.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE
 from portal.i18n import gettext as _
 from portal.main import bp
 from portal.main.forms import LanguageForm
-from portal.students.models import Student
+from portal.students.access import student_of_user
 
 HOME_ENDPOINTS = {
     Role.STUDENT: "main.student_home",
@@ -66,7 +66,7 @@ def _path_of(url: str) -> str | None:
 @login_required
 def student_home():
     policy.require("home.student")
-    student = db.session.scalar(select(Student).where(Student.user_id == current_user.id))
+    student = student_of_user(current_user)
     return render_template("home/student.html", student=student)
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 
 from portal.outcomes import (
+    archive,  # noqa: E402,F401  (the outcomes' entries in the student's archive)
     import_routes,  # noqa: E402,F401
     measures,  # noqa: E402,F401  (sessions, bookings and plans as measures)
     routes,  # noqa: E402,F401

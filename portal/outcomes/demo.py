@@ -19,6 +19,7 @@ from portal.outcomes.models import (
     SurveyResponse,
 )
 from portal.outcomes.surveys import STANDARD_SURVEYS, parse_questions
+from portal.sanitize import plain_to_html
 from portal.students.models import (
     ClaimStatus,
     HardshipClaim,
@@ -433,7 +434,7 @@ def _follow_ups(ctx, students, year, mentors, changed: set[int], today: date) ->
              "needs_help": "已联系，需要帮助"}
     interventions = [dict(student_id=r["student_id"], author_id=r["author_id"], type="phone_interview",
                           channel=r["channel"], occurred_at=r["occurred_at"], duration_minutes=rng.choice([10, 15, 20]),
-                          notes=f"<p>{label[r['result']]}</p><p>{r['notes']}</p>",
+                          notes=plain_to_html(f"{label[r['result']]}\n\n{r['notes']}"),
                           follow_up_on=(r["occurred_at"].date() + timedelta(days=7)) if r["result"] == "needs_help" else None,
                           follow_up_done=r["result"] == "needs_help" and rng.random() < 0.6, visibility="mentors",
                           source="follow_up", source_id=i, created_at=ctx.now, updated_at=ctx.now)

@@ -25,7 +25,7 @@ from portal.clock import local_today
 from portal.formutil import choices
 from portal.i18n import lazy_gettext as _l
 from portal.outcomes import categories as cat
-from portal.outcomes.services import FOLLOW_UP_CHANNELS, FOLLOW_UP_RESULTS
+from portal.outcomes.follow_ups import FOLLOW_UP_CHANNELS, FOLLOW_UP_RESULTS
 
 EMPTY = ("", _l("— choose —"))
 NOT_RECORDED = ("", _l("— not recorded —"))
@@ -119,11 +119,13 @@ class DestinationFilterForm(FlaskForm):
 
     year = IntegerField(_l("Class"), validators=[Optional(), NumberRange(min=2000, max=2100)])
     college = SelectField(_l("College"), validators=[Optional()], validate_choice=False)
-    category = SelectField(_l("Destination"), validators=[Optional()],
-                           choices=lambda: choices([("", _l("All destinations")), ("none", _l("No destination recorded")),
-                                                    *[(c.key, c.label) for c in cat.CATEGORIES]]))
-    verified = SelectField(_l("Confirmation"), validators=[Optional()], choices=lambda: choices([
-        ("", _l("All")), ("pending", _l("Waiting for confirmation")), ("verified", _l("Confirmed"))]))
+    # (each filter's default is one of its choices: WTForms would otherwise find "no choice" invalid
+    # and load its catalogue to say so, before Optional() lets it through)
+    category = SelectField(_l("Destination"), validators=[Optional()], default="",
+                           choices=lambda: [("", _l("All destinations")), ("none", _l("No destination recorded")),
+                                            *[(c.key, c.label) for c in cat.CATEGORIES]])
+    verified = SelectField(_l("Confirmation"), validators=[Optional()], default="", choices=lambda: [
+        ("", _l("All")), ("pending", _l("Waiting for confirmation")), ("verified", _l("Confirmed"))])
     q = StringField(_l("Name or student number"), validators=[Optional(), Length(max=64)])
 
 
@@ -132,8 +134,8 @@ class FollowUpFilterForm(FlaskForm):
         csrf = False
 
     year = IntegerField(_l("Class"), validators=[Optional(), NumberRange(min=2000, max=2100)])
-    group = SelectField(_l("Graduates"), validators=[Optional()], choices=lambda: choices([
-        ("not_employed", _l("Not yet employed or unknown")), ("employed", _l("Destination settled")), ("all", _l("All"))]))
+    group = SelectField(_l("Graduates"), validators=[Optional()], default="not_employed", choices=lambda: [
+        ("not_employed", _l("Not yet employed or unknown")), ("employed", _l("Destination settled")), ("all", _l("All"))])
     mentor = SelectField(_l("Mentor"), validators=[Optional()], validate_choice=False)
 
 
@@ -141,5 +143,5 @@ class FeedbackFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    rating = SelectField(_l("Rating"), validators=[Optional()], choices=lambda: choices(
+    rating = SelectField(_l("Rating"), validators=[Optional()], default="", choices=lambda: choices(
         [("", _l("All ratings"))] + [(str(n), str(n)) for n in range(5, 0, -1)]))

@@ -1,18 +1,38 @@
-"""Measures beyond interventions for the "which support went with better outcomes" figures (group
-sessions attended, one-to-one appointments attended, support plans), and group sessions' ratings in
-the feedback summary."""
+"""Measures and outcomes: which support went with better outcomes. Each kind of support a graduate
+received (interventions, group sessions and one-to-one appointments attended, support plans) is a
+provider of the students who had it; and group sessions' ratings in the feedback summary."""
 from __future__ import annotations
 
-from sqlalchemy import Select, case, func, select
+from collections.abc import Callable
+
+from sqlalchemy import Select, case, func, or_, select
 
 from portal.appointments.models import Booking, BookingStatus, Slot
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
-from portal.outcomes.services import MEASURE_LABELS, FeedbackTarget, feedback_target, measure_provider
+from portal.outcomes.feedback import INTERVENTION_TYPE_LABELS, FeedbackTarget, feedback_target
 from portal.plans.models import GoalStatus, PlanGoal, SupportPlan
 from portal.sessions.forms import KIND_LABELS as SESSION_KIND_LABELS
 from portal.sessions.models import GroupSession, Registration
+from portal.students.models import Intervention
 
+# A provider takes a SELECT of the graduates' student ids (a subquery keeps it one statement with no
+# parameter limit, however many graduates) and returns measure key -> ids of the students who had it.
+MeasureProvider = Callable[[Select], dict[str, set[int]]]
+MEASURE_PROVIDERS: list[MeasureProvider] = []
+MEASURE_LABELS: dict[str, object] = {}
+
+
+def measure_provider(fn: MeasureProvider) -> MeasureProvider:
+    MEASURE_PROVIDERS.append(fn)
+    return fn
+
+
+def measure_label(key: str) -> str:
+    return str(MEASURE_LABELS.get(key, key))
+
+
+MEASURE_LABELS.update({f"intervention:{key}": label for key, label in INTERVENTION_TYPE_LABELS.items()})
 MEASURE_LABELS.update({
     "session:any": _l("Attended a group session"),
     "booking:mock_interview": _l("Had a mock interview"),
@@ -21,6 +41,19 @@ MEASURE_LABELS.update({
     "plan:any": _l("Has a support plan"),
     "plan:goal_done": _l("Completed a plan goal"),
 })
+
+
+@measure_provider
+def _intervention_measures(graduates: Select) -> dict[str, set[int]]:
+    """Interventions by type. Follow-up calls come after graduation, so they are not measures here."""
+    found: dict[str, set[int]] = {}
+    rows = db.session.execute(
+        select(Intervention.student_id, Intervention.type).distinct()
+        .where(Intervention.student_id.in_(graduates), or_(Intervention.source.is_(None), Intervention.source != "follow_up"))
+    )
+    for student_id, kind in rows:
+        found.setdefault(f"intervention:{kind}", set()).add(student_id)
+    return found
 
 
 @measure_provider

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import g, has_request_context
 from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
@@ -35,29 +34,19 @@ settings.declare("outcomes.graduation_month", 7)
 settings.declare("outcomes.season_start_month", 9)
 
 
-def _setting(key: str):
-    """A setting read once per request: list pages ask for the same few several times."""
-    if not has_request_context():
-        return settings.get(key)
-    memo = g.setdefault("outcomes_settings", {})
-    if key not in memo:
-        memo[key] = settings.get(key)
-    return memo[key]
-
-
 def placed_categories() -> tuple[str, ...]:
-    chosen = _setting("outcomes.placed_categories") or []
+    chosen = settings.get("outcomes.placed_categories") or []
     return tuple(key for key in CATEGORY_KEYS if key in chosen)
 
 
 def min_group_size() -> int:
-    return max(1, int(_setting("outcomes.min_group_size") or 1))
+    return max(1, int(settings.get("outcomes.min_group_size") or 1))
 
 
 def graduated_years(today: date | None = None) -> int:
     """The latest class that has graduated (every class up to it has left)."""
     today = today or local_today()
-    return today.year if today.month >= int(_setting("outcomes.graduation_month")) else today.year - 1
+    return today.year if today.month >= int(settings.get("outcomes.graduation_month")) else today.year - 1
 
 
 def season_year(today: date | None = None) -> int:
@@ -66,7 +55,7 @@ def season_year(today: date | None = None) -> int:
 
 
 def season_start(year: int) -> date:
-    return date(year - 1, int(_setting("outcomes.season_start_month")), 1)
+    return date(year - 1, int(settings.get("outcomes.season_start_month")), 1)
 
 
 @dataclass

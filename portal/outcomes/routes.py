@@ -1,10 +1,7 @@
 """Destinations, follow-up calls and the feedback channel: the students' page and the staff's pages."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -13,11 +10,16 @@ from sqlalchemy.orm import joinedload
 from portal import clock, policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role, User
+from portal.cache import cached
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
-from portal.outcomes import bp, services, surveys
+from portal.outcomes import bp, surveys
 from portal.outcomes import categories as cat
+from portal.outcomes import destinations as destination_service
+from portal.outcomes import feedback as feedback_service
+from portal.outcomes import follow_ups as follow_up_service
 from portal.outcomes.forms import (
     DestinationFilterForm,
     DestinationForm,
@@ -29,11 +31,12 @@ from portal.outcomes.forms import (
 )
 from portal.outcomes.models import Destination
 from portal.outcomes.rates import Scope, destination_rates, graduated_years, season_year
-from portal.outcomes.services import OutcomeError
 from portal.pagination import paginate
-from portal.plans.paging import kept_total, paginate_rows
+from portal.students.access import caseload_student_ids, signed_in_student
 from portal.students.models import MentorAssignment, Student
-from portal.students.services import caseload_student_ids, student_of_user
+
+# the tables a class's totals are counted from
+TOTALS_TABLES = ("students", "destinations", "hardship_claims", "mentor_assignments", "settings")
 
 
 def get_student_or_404(student_id: int) -> Student:
@@ -50,50 +53,25 @@ def get_destination_or_404(destination_id: int) -> Destination:
     return destination
 
 
-def own_student_or_404() -> Student:
-    student = student_of_user(current_user)
-    if student is None:
-        abort(404)
-    return student
-
-
-_LABELS: dict[str, dict] = {}
-# row links are built once per page and the id put in by the template: url_for is slow per row
-PLACEHOLDER = 987654321
-
-
 def labels() -> dict:
-    """Label dictionaries the templates share, translated once per language and kept."""
-    locale = str(get_locale())
-    found = _LABELS.get(locale)
-    if found is None:
-        found = _LABELS[locale] = _translated_labels()
-    return found
-
-
-def _translated_labels() -> dict:
+    """The label dictionaries the outcome templates share (lazy strings, translated where shown)."""
     return {
-        "category_labels": {k: str(v) for k, v in cat.CATEGORY_LABELS.items()},
+        "category_labels": cat.CATEGORY_LABELS,
         "category_codes": {c.key: c.code for c in cat.CATEGORIES},
-        "unit_labels": {k: str(v) for k, v in cat.UNIT_NATURE_LABELS.items()},
-        "industry_labels": {k: str(v) for k, v in cat.INDUSTRY_LABELS.items()},
-        "level_labels": {k: str(v) for k, v in cat.HOSPITAL_LEVEL_LABELS.items()},
-        "post_labels": {k: str(v) for k, v in cat.POST_TYPE_LABELS.items()},
-        "relation_labels": {k: str(v) for k, v in cat.RELATION_LABELS.items()},
-        "salary_labels": {k: str(v) for k, v in cat.SALARY_LABELS.items()},
-        "source_labels": {k: str(v) for k, v in cat.SOURCE_LABELS.items()},
-        "result_labels": {k: str(v) for k, v in services.FOLLOW_UP_RESULT_LABELS.items()},
-        "channel_labels": {k: str(v) for k, v in services.FOLLOW_UP_CHANNEL_LABELS.items()},
-        "status_labels": {k: str(v) for k, v in services.OUTCOME_STATUS_LABELS.items()},
-        "all_colleges": _("All colleges"),
-        "ph": str(PLACEHOLDER),
-        "category_options": [("", _("All destinations")), ("none", _("No destination recorded"))]
-        + [(c.key, str(c.label)) for c in cat.CATEGORIES],
-        "verified_options": [("", _("All")), ("pending", _("Waiting for confirmation")), ("verified", _("Confirmed"))],
+        "unit_labels": cat.UNIT_NATURE_LABELS,
+        "industry_labels": cat.INDUSTRY_LABELS,
+        "level_labels": cat.HOSPITAL_LEVEL_LABELS,
+        "post_labels": cat.POST_TYPE_LABELS,
+        "relation_labels": cat.RELATION_LABELS,
+        "salary_labels": cat.SALARY_LABELS,
+        "source_labels": cat.SOURCE_LABELS,
+        "result_labels": follow_up_service.FOLLOW_UP_RESULT_LABELS,
+        "channel_labels": follow_up_service.FOLLOW_UP_CHANNEL_LABELS,
+        "status_labels": destination_service.OUTCOME_STATUS_LABELS,
     }
 
 
-def _field_error(form, error: OutcomeError) -> None:
+def _field_error(form, error: RuleViolation) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):
         field.errors = list(field.errors) + [str(error)]
@@ -112,15 +90,14 @@ def _concurrent_change():
 @login_required
 def me():
     policy.require("outcomes.student")
-    student = own_student_or_404()
+    student = signed_in_student()
     policy.require("outcomes.own", student)
-    measures = services.measures_received(student)
-    given = services.feedback_of(student)
-    history = services.destination_history(student)
+    history = destination_service.destination_history(student)
     return render_template(
         "outcomes/me.html", student=student, current=next((d for d in history if d.is_current), None),
         history=history, open_surveys=surveys.surveys_for(student),
-        measures=measures, given=given, **labels(),
+        measures=feedback_service.measures_received(student), given=feedback_service.feedback_of(student),
+        **labels(),
     )
 
 
@@ -128,16 +105,17 @@ def me():
 @login_required
 def report_destination():
     policy.require("outcomes.student")
-    student = own_student_or_404()
+    student = signed_in_student()
     policy.require("destination.report_own", student)
-    current = services.current_destination(student)
+    current = destination_service.current_destination(student)
     form = StudentDestinationForm(obj=current) if request.method == "GET" and current else StudentDestinationForm()
     status = 200
     if form.validate_on_submit():
         try:
-            services.record_destination(student, actor=current_user, source="student", **form.destination_values())
+            destination_service.record_destination(student, actor=current_user, source="student",
+                                                   **form.destination_values())
             db.session.commit()
-        except OutcomeError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _field_error(form, error)
             status = error.status
@@ -155,12 +133,12 @@ def report_destination():
 @bp.route("/feedback/<measure_type>/<int:measure_id>", methods=["GET", "POST"])
 @login_required
 def give_feedback(measure_type: str, measure_id: int):
-    measure = services.load_measure(measure_type, measure_id)
+    measure = feedback_service.load_measure(measure_type, measure_id)
     if measure is None:
         abort(404)
     policy.require("feedback.give", measure)
-    student = own_student_or_404()
-    existing = services.feedback_of(student).get((measure_type, measure_id))
+    student = signed_in_student()
+    existing = feedback_service.feedback_of(student).get((measure_type, measure_id))
     if request.method == "GET" and existing:
         form = FeedbackForm(rating=str(existing.rating), comment=existing.comment)
     else:
@@ -168,9 +146,9 @@ def give_feedback(measure_type: str, measure_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.give_feedback(student, measure, rating=form.rating.data, comment=form.comment.data)
+            feedback_service.give_feedback(student, measure, rating=form.rating.data, comment=form.comment.data)
             db.session.commit()
-        except OutcomeError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _field_error(form, error)
             status = error.status
@@ -195,7 +173,7 @@ def student_destination(student_id: int):
     if request.method == "POST":
         policy.require("destination.record", student)
     can_record = policy.may(current_user, "destination.record", student)
-    current = services.current_destination(student)
+    current = destination_service.current_destination(student)
     form = DestinationForm(obj=current, formdata=None) if request.method == "GET" and current else DestinationForm()
     if request.method == "GET":
         form.verified.data = False
@@ -203,10 +181,11 @@ def student_destination(student_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.record_destination(student, actor=current_user, source="mentor" if current_user.role == Role.MENTOR else "office",
-                                            verified=form.verified.data, **form.destination_values())
+                destination_service.record_destination(
+                    student, actor=current_user, source="mentor" if current_user.role == Role.MENTOR else "office",
+                    verified=form.verified.data, **form.destination_values())
                 db.session.commit()
-            except OutcomeError as error:
+            except RuleViolation as error:
                 db.session.rollback()
                 _field_error(form, error)
                 status = error.status
@@ -220,8 +199,8 @@ def student_destination(student_id: int):
             status = 400
     return render_template(
         "outcomes/student_destination.html", student=student, current=current,
-        history=services.destination_history(student),
-        follow_ups=services.follow_ups_of(student) if can_record else [],
+        history=destination_service.destination_history(student),
+        follow_ups=follow_up_service.follow_ups_of(student) if can_record else [],
         form=form if can_record else None, verify_form=EmptyForm(formdata=None), can_record=can_record,
         **labels(),
     ), status
@@ -236,24 +215,16 @@ def verify_destination(destination_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.verify_destination(destination, actor=current_user)
+        destination_service.verify_destination(destination, actor=current_user)
         db.session.commit()
-    except OutcomeError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         flash(_("Destination confirmed."), "success")
-    back = request.form.get("back")
-    if back == "list":
+    if request.form.get("back") == "list":
         return redirect(url_for("outcomes.destinations", verified="pending"))
     return redirect(url_for("outcomes.student_destination", student_id=destination.student_id))
-
-
-def _scope_students(stmt):
-    """A mentor sees their caseload; the office everyone."""
-    if current_user.role == Role.MENTOR:
-        return stmt.where(Student.id.in_(caseload_student_ids(current_user)))
-    return stmt
 
 
 def _colleges() -> list[str]:
@@ -263,10 +234,13 @@ def _colleges() -> list[str]:
 
 
 def _class_totals(scope: Scope):
-    """The class's totals, by the one rate function, kept with the dashboard's cached figures."""
-    from portal.reports.stats import cached
+    """The class's totals, by the one rate function: counted over the whole class, so kept."""
+    return cached("outcomes.class_totals", lambda: destination_rates(scope).all(), tables=TOTALS_TABLES,
+                  args=(scope,))
 
-    return cached(("totals", scope), lambda: destination_rates(scope).all())
+
+def _viewer_mentor_id() -> int | None:
+    return current_user.id if current_user.role == Role.MENTOR else None
 
 
 @bp.route("/destinations")
@@ -274,57 +248,55 @@ def _class_totals(scope: Scope):
 def destinations():
     policy.require("destinations.list")
     form = DestinationFilterForm(request.args)
-    form.college.choices = [("", "")] + [(c, c) for c in _colleges()]
+    colleges = _colleges()
+    form.college.choices = [("", _("All colleges"))] + [(c, c) for c in colleges]
     status = 200 if form.validate() else 400
     year = form.year.data if status == 200 and form.year.data else season_year()
     form.year.data = year
-    # only the columns the list shows, as plain rows (no ORM objects); the count names no columns
+    college = form.college.data or None if status == 200 else None
+    term = (form.q.data or "").strip() if status == 200 else ""
+    category = form.category.data if status == 200 else ""
+    verified = form.verified.data if status == 200 else ""
+    # only the columns the list shows, as rows; the count names no columns
     where = [Student.graduation_year == year]
     if current_user.role == Role.MENTOR:
         where.append(Student.id.in_(caseload_student_ids(current_user)))
-    joined = False
-    if status == 200:
-        if form.college.data:
-            where.append(Student.college == form.college.data)
-        # only a filter on the destination needs the join
-        joined = bool(form.category.data or form.verified.data)
-        if form.category.data == "none":
-            where.append(Destination.id.is_(None))
-        elif form.category.data:
-            where.append(Destination.category == form.category.data)
-        if form.verified.data == "pending":
-            where.extend((Destination.id.is_not(None), Destination.verified == False))  # noqa: E712
-        elif form.verified.data == "verified":
-            where.append(Destination.verified == True)  # noqa: E712
-        if form.q.data:
-            term = form.q.data.strip()
-            where.append(or_(Student.student_no == term, User.display_name.contains(term)))
+    if college:
+        where.append(Student.college == college)
+    if category == "none":
+        where.append(Destination.id.is_(None))
+    elif category:
+        where.append(Destination.category == category)
+    if verified == "pending":
+        where.extend((Destination.id.is_not(None), Destination.verified == False))  # noqa: E712
+    elif verified == "verified":
+        where.append(Destination.verified == True)  # noqa: E712
+    if term:
+        where.append(or_(Student.student_no == term, User.display_name.contains(term)))
     rows = (select(Student.id, Student.student_no, Student.college, Student.major, User.display_name)
             .join(User, User.id == Student.user_id))
     count = select(func.count(Student.id)).select_from(Student)
-    if status == 200 and form.q.data:
+    if term:
         count = count.join(User, User.id == Student.user_id)
-    if joined:
+    # only a filter on the destination needs the join
+    if category or verified:
         on = and_(Destination.student_id == Student.id, Destination.is_current == True)  # noqa: E712
         rows, count = rows.outerjoin(Destination, on), count.outerjoin(Destination, on)
-    # by id: the class index already holds that order, so no sort of the whole class
     count = count.where(*where)
     total = None
-    if not (joined or (status == 200 and form.q.data)):
-        # the class (or one college of it): counting 17,000 students reads the whole class index, so
-        # the count is kept a few seconds, dropped at once by changes to students or caseloads
-        college = form.college.data if status == 200 else None
-        total = kept_total(("destinations", year, college or "",
-                            current_user.id if current_user.role == Role.MENTOR else None), count)
-    page = paginate_rows(rows.where(*where).order_by(Student.id), count=count, total=total, per_page=50)
+    if not (category or verified or term):
+        # the class, or one college of it: counting 17,000 students reads the whole class index
+        total = cached("outcomes.destinations_total", lambda: db.session.scalar(count),
+                       tables=("students", "mentor_assignments"), args=(year, college))
+    # by id: the class index already holds that order, so no sort of the whole class
+    page = paginate(rows.where(*where).order_by(Student.id), count=count, total=total, per_page=50)
     current = {d.student_id: d for d in db.session.execute(
         select(Destination.id, Destination.student_id, Destination.category, Destination.employer,
                Destination.decided_on, Destination.verified)
         .where(Destination.student_id.in_([s.id for s in page.items]), Destination.is_current == True))}  # noqa: E712
-    scope = Scope(years=(year,), mentor_id=current_user.id if current_user.role == Role.MENTOR else None)
-    totals = _class_totals(scope)
+    totals = _class_totals(Scope(years=(year,), mentor_id=_viewer_mentor_id()))
     return render("outcomes/destinations.html", "outcomes/_destination_rows.html", status=status, form=form,
-                  page=page, current=current, year=year, totals=totals, colleges=_colleges(), **labels())
+                  page=page, current=current, year=year, totals=totals, **labels())
 
 
 # --- follow-ups after graduation --------------------------------------------------------------------
@@ -347,20 +319,13 @@ def follow_ups():
     form.year.data = year
     group = form.group.data if status == 200 and form.group.data else "not_employed"
     mentor_id = int(form.mentor.data) if is_admin and (form.mentor.data or "").isdigit() else None
-    stmt = services.follow_up_query(viewer=current_user, year=year, group=group, mentor_id=mentor_id)
+    stmt = follow_up_service.follow_up_query(viewer=current_user, year=year, group=group, mentor_id=mentor_id)
     page = paginate(stmt, per_page=50)
-    rows = services.follow_up_rows(page.items)
-    scope = Scope(years=(year,), mentor_id=current_user.id if not is_admin else mentor_id)
-    totals = _class_totals(scope)
+    rows = follow_up_service.follow_up_rows(page.items)
+    totals = _class_totals(Scope(years=(year,), mentor_id=mentor_id if is_admin else current_user.id))
     return render("outcomes/follow_ups.html", "outcomes/_follow_up_rows.html", status=status, form=form, page=page,
                   rows=rows, year=year, group=group, totals=totals, is_admin=is_admin,
-                  graduated=year <= graduated_years(),
-                  student_href=url_for("outcomes.student_destination", student_id=PLACEHOLDER),
-                  call_href=url_for("outcomes.log_follow_up", student_id=PLACEHOLDER), **labels())
-
-
-def _local_noon(day) -> datetime:
-    return clock.moment_of_day(day)
+                  graduated=year <= graduated_years(), **labels())
 
 
 @bp.route("/follow-ups/<int:student_id>", methods=["GET", "POST"])
@@ -371,15 +336,15 @@ def log_follow_up(student_id: int):
     form = FollowUpForm()
     status = 200
     if form.validate_on_submit():
-        occurred = _local_noon(form.occurred_on.data) if form.occurred_on.data else None
+        occurred = clock.moment_of_day(form.occurred_on.data) if form.occurred_on.data else None
         try:
-            services.log_follow_up(
+            follow_up_service.log_follow_up(
                 student, author=current_user, result=form.result.data, channel=form.channel.data,
                 notes=form.notes.data, occurred_at=occurred, destination=form.destination_values(),
                 verified=form.verified.data,
             )
             db.session.commit()
-        except OutcomeError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _field_error(form, error)
             status = error.status
@@ -392,12 +357,17 @@ def log_follow_up(student_id: int):
     elif request.method == "POST":
         status = 400
     return render_template(
-        "outcomes/follow_up_form.html", form=form, student=student, current=services.current_destination(student),
-        history=services.follow_ups_of(student), **labels(),
+        "outcomes/follow_up_form.html", form=form, student=student,
+        current=destination_service.current_destination(student),
+        history=follow_up_service.follow_ups_of(student), **labels(),
     ), status
 
 
 # --- the feedback channel, per measure ------------------------------------------------------------
+
+# the tables the summary of ratings is counted from
+FEEDBACK_TABLES = ("measure_feedback", "interventions", "session_registrations", "group_sessions", "mentor_assignments")
+
 
 @bp.route("/feedback")
 @login_required
@@ -406,13 +376,11 @@ def feedback():
     form = FeedbackFilterForm(request.args)
     status = 200 if form.validate() else 400
     rating = int(form.rating.data) if status == 200 and form.rating.data else None
-    rows, count = services.feedback_query(current_user, rating=rating)
-    page = paginate_rows(rows, count=count, per_page=30)
-    measures = services.measures_of(page.items)
-    from portal.reports.stats import cached
-
-    summary = cached(("feedback", current_user.id if current_user.role == Role.MENTOR else None),
-                     lambda: services.feedback_summary(current_user))
+    rows, count = feedback_service.feedback_query(current_user, rating=rating)
+    page = paginate(rows, count=count, per_page=30)
+    measures = feedback_service.measures_of(page.items)
+    summary = cached("outcomes.feedback_summary", lambda: feedback_service.feedback_summary(current_user),
+                     tables=FEEDBACK_TABLES)
     mentor_names = {}
     if page.items:
         mentor_names = dict(db.session.execute(
@@ -421,4 +389,3 @@ def feedback():
         ).all())
     return render("outcomes/feedback.html", "outcomes/_feedback_rows.html", status=status, form=form, page=page,
                   measures=measures, summary=summary, mentor_names=mentor_names)
-

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal import policy
 from portal.accounts.forms import EmptyForm
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.formutil import choices
 from portal.i18n import gettext as _
@@ -16,8 +17,8 @@ from portal.i18n import lazy_gettext as _l
 from portal.outcomes import bp, surveys
 from portal.outcomes.forms import SurveyForm
 from portal.outcomes.models import Survey
-from portal.outcomes.routes import _field_error, own_student_or_404
-from portal.outcomes.services import OutcomeError
+from portal.outcomes.routes import _field_error
+from portal.students.access import signed_in_student
 
 RATING_CHOICES = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")]
 
@@ -54,7 +55,7 @@ def answer_form(survey: Survey) -> FlaskForm:
 def answer_survey(survey_id: int):
     survey = get_survey_or_404(survey_id)
     policy.require("survey.answer", survey)
-    student = own_student_or_404()
+    student = signed_in_student()
     if not surveys.eligible(survey, student):
         abort(404)
     if surveys.has_answered(survey, student):
@@ -65,7 +66,7 @@ def answer_survey(survey_id: int):
         try:
             surveys.submit(survey, student, {q["key"]: getattr(form, q["key"]).data for q in survey.questions})
             db.session.commit()
-        except OutcomeError as error:
+        except RuleViolation as error:
             db.session.rollback()
             if error.status == 409:
                 return render_template("outcomes/survey_answer.html", survey=survey, form=None, answered=True), 409
@@ -111,7 +112,7 @@ def survey_new():
                 questions=form.questions.data,
             )
             db.session.commit()
-        except OutcomeError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _field_error(form, error)
             status = error.status
@@ -143,7 +144,7 @@ def survey_edit(survey_id: int):
                     programme_only=form.programme_only.data, questions=form.questions.data,
                 )
                 db.session.commit()
-            except OutcomeError as error:
+            except RuleViolation as error:
                 db.session.rollback()
                 _field_error(form, error)
                 status = error.status
@@ -164,7 +165,7 @@ def _survey_action(survey_id: int, action, success: str):
     try:
         action(survey)
         db.session.commit()
-    except OutcomeError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return _index_page(error.status)

@@ -40,6 +40,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import settings
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
@@ -52,7 +53,6 @@ from portal.outcomes.models import (
     SurveySealedAnswer,
 )
 from portal.outcomes.rates import min_group_size
-from portal.outcomes.services import OutcomeError
 from portal.students.models import ClaimStatus, HardshipClaim, Student
 
 # How many answers are mixed together before any of them is written in the clear.
@@ -81,22 +81,22 @@ def parse_questions(text: str) -> list[dict]:
         prefix, sep, rest = line.replace("：", ":", 1).partition(":")
         kind = _PREFIXES.get(prefix.strip().lower())
         if not sep or kind is None:
-            raise OutcomeError(_("Line %(n)d: start with rating:, choice: or text:.", n=number), field="questions")
+            raise RuleViolation(_("Line %(n)d: start with rating:, choice: or text:.", n=number), field="questions")
         parts = [p.strip() for p in rest.split("|")]
         wording, options = parts[0], [p for p in parts[1:] if p]
         if not wording or len(wording) > 300:
-            raise OutcomeError(_("Line %(n)d: write the question (at most 300 characters).", n=number), field="questions")
+            raise RuleViolation(_("Line %(n)d: write the question (at most 300 characters).", n=number), field="questions")
         if kind == "choice" and not 2 <= len(options) <= 10:
-            raise OutcomeError(_("Line %(n)d: give 2 to 10 options separated by |.", n=number), field="questions")
+            raise RuleViolation(_("Line %(n)d: give 2 to 10 options separated by |.", n=number), field="questions")
         if kind != "choice" and options:
-            raise OutcomeError(_("Line %(n)d: only choice questions have options.", n=number), field="questions")
+            raise RuleViolation(_("Line %(n)d: only choice questions have options.", n=number), field="questions")
         if any(len(o) > 100 for o in options):
-            raise OutcomeError(_("Line %(n)d: keep each option under 100 characters.", n=number), field="questions")
+            raise RuleViolation(_("Line %(n)d: keep each option under 100 characters.", n=number), field="questions")
         questions.append({"key": f"q{len(questions) + 1}", "kind": kind, "text": wording, "options": options})
     if not questions:
-        raise OutcomeError(_("Write at least one question."), field="questions")
+        raise RuleViolation(_("Write at least one question."), field="questions")
     if len(questions) > MAX_QUESTIONS:
-        raise OutcomeError(_("A survey has at most %(n)d questions.", n=MAX_QUESTIONS), field="questions")
+        raise RuleViolation(_("A survey has at most %(n)d questions.", n=MAX_QUESTIONS), field="questions")
     return questions
 
 
@@ -109,9 +109,9 @@ def questions_text(questions: list[dict]) -> str:
 def _check_details(title: str, graduation_year) -> str:
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise OutcomeError(_("Give the survey a title (at most 200 characters)."), field="title")
+        raise RuleViolation(_("Give the survey a title (at most 200 characters)."), field="title")
     if graduation_year is not None and not 2000 <= int(graduation_year) <= 2100:
-        raise OutcomeError(_("This year is not plausible."), field="graduation_year")
+        raise RuleViolation(_("This year is not plausible."), field="graduation_year")
     return title
 
 
@@ -130,7 +130,7 @@ def create_survey(*, actor, title: str, intro: str | None, graduation_year: int 
 def update_survey(survey: Survey, *, title: str, intro: str | None, graduation_year: int | None,
                   programme_only: bool, questions: str) -> Survey:
     if survey.status != "draft":
-        raise OutcomeError(_("An opened survey can no longer be changed: its answers would not match."), status=409)
+        raise RuleViolation(_("An opened survey can no longer be changed: its answers would not match."), status=409)
     survey.title = _check_details(title, graduation_year)
     survey.intro = (intro or "").strip() or None
     survey.graduation_year = graduation_year
@@ -142,7 +142,7 @@ def update_survey(survey: Survey, *, title: str, intro: str | None, graduation_y
 
 def open_survey(survey: Survey) -> Survey:
     if survey.status != "draft":
-        raise OutcomeError(_("Only a draft can be opened."), status=409)
+        raise RuleViolation(_("Only a draft can be opened."), status=409)
     survey.status = "open"
     survey.opened_at = utcnow()
     db.session.flush()
@@ -152,7 +152,7 @@ def open_survey(survey: Survey) -> Survey:
 def close_survey(survey: Survey) -> Survey:
     """Close the survey: the waiting answers are counted and every answer is rewritten in random order."""
     if survey.status != "open":
-        raise OutcomeError(_("Only an open survey can be closed."), status=409)
+        raise RuleViolation(_("Only an open survey can be closed."), status=409)
     _lock(survey)
     waiting = _open_sealed(survey)
     kept = _answers_of(survey)
@@ -209,14 +209,14 @@ def clean_answers(survey: Survey, raw: dict) -> dict[str, int | str]:
         value = "" if value is None else str(value).strip()
         if q["kind"] == "text":
             if len(value) > MAX_ANSWER_TEXT:
-                raise OutcomeError(_("Keep this under %(n)d characters.", n=MAX_ANSWER_TEXT), field=q["key"])
+                raise RuleViolation(_("Keep this under %(n)d characters.", n=MAX_ANSWER_TEXT), field=q["key"])
             if value:
                 answers[q["key"]] = value
             continue
         upper = 5 if q["kind"] == "rating" else len(q["options"])
         low = 1 if q["kind"] == "rating" else 0
         if not value.isdigit() or not low <= int(value) <= (upper if q["kind"] == "rating" else upper - 1):
-            raise OutcomeError(_("Please answer this question."), field=q["key"])
+            raise RuleViolation(_("Please answer this question."), field=q["key"])
         answers[q["key"]] = int(value)
     return answers
 
@@ -224,10 +224,10 @@ def clean_answers(survey: Survey, raw: dict) -> dict[str, int | str]:
 def submit(survey: Survey, student: Student, raw: dict) -> None:
     """Record that the student answered, and their answers, without anything that links the two."""
     if not eligible(survey, student):
-        raise OutcomeError(_("This survey is not open to you."), status=403)
+        raise RuleViolation(_("This survey is not open to you."), status=403)
     answers = clean_answers(survey, raw)
     _lock(survey)
-    already = OutcomeError(_("You have already answered this survey. Thank you!"), status=409)
+    already = RuleViolation(_("You have already answered this survey. Thank you!"), status=409)
     if has_answered(survey, student):
         raise already
     db.session.add(SurveyParticipation(survey_id=survey.id, student_id=student.id))

@@ -8,7 +8,7 @@ from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.outcomes import categories as cat
 from portal.outcomes.rates import Rates, min_group_size
-from portal.outcomes.services import measure_label
+from portal.outcomes.measures import measure_label
 from portal.reports import charts
 from portal.reports.stats import Figures, Row
 from portal.templating import DEGREE_LABELS

@@ -1,21 +1,13 @@
 """The analysis dashboard, the report downloads and the settings that define the figures."""
 from __future__ import annotations
 
-from flask import (
-    Response,
-    abort,
-    flash,
-    get_template_attribute,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import get_locale
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal import audit, policy, settings
 from portal.accounts.models import Role
+from portal.cache import cached
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
@@ -39,35 +31,35 @@ def _scope_and_form():
     if not form.validate():
         abort(400)
     year = form.year.data or (season_year() if season_year() in years or not years else years[0])
+    form.year.data = year
     college = (form.college.data or None) if is_admin else None
     if is_admin and (form.mentor.data or "").isdigit():
         mentor_id = int(form.mentor.data)
-    return Scope(mentor_id=mentor_id, college=college), year, form, (years, colleges, mentors)
+    return Scope(mentor_id=mentor_id, college=college), year, form
 
 
 @bp.route("/")
 @login_required
 def dashboard():
     policy.require("reports.dashboard")
-    scope, year, form, (years, colleges, mentors) = _scope_and_form()
-    figures = stats.figures(scope, year)
-    return render("reports/dashboard.html", "reports/_dashboard_body.html", form=form, year=year, years=years,
-                  colleges=colleges, mentors=mentors, caseload=current_user.role == Role.MENTOR, body=_body(figures))
+    scope, year, form = _scope_and_form()
+    return render("reports/dashboard.html", "reports/_dashboard_body.html", form=form,
+                  caseload=current_user.role == Role.MENTOR, body=_figures(scope, year))
 
 
-def _body(figures: stats.Figures):
-    """The figures' sections, charts and tables in the reader's language, rendered once per cached
-    set of figures (drawing the charts is most of the page's work)."""
-    locale = str(get_locale())
-    body = figures.presented.get(locale)
-    if body is None:
+def _figures(scope: Scope, year: int) -> Markup:
+    """The figures' sections, charts and tables in the reader's language. Computing them reads every
+    graduate of the class some twenty times and drawing the charts is most of the rest of the page,
+    so the rendered figures are kept until the data they come from changes."""
+    def build() -> str:
+        figures = stats.compute(scope, year)
         fmt = present.Fmt(suppress=False)
-        body = get_template_attribute("reports/_dashboard_macros.html", "body")(
-            year=figures.year, key_figures=present.key_figures(figures, fmt), sections=present.sections(figures, fmt),
-            definitions=present.definitions(figures), series=present.series_names(), computed_at=figures.computed_at,
+        return render_template(
+            "reports/_figures.html", year=figures.year, key_figures=present.key_figures(figures, fmt),
+            sections=present.sections(figures, fmt), definitions=present.definitions(figures),
+            series=present.series_names(), computed_at=figures.computed_at,
         )
-        figures.presented[locale] = body
-    return body
+    return Markup(cached("reports.figures", build, tables=stats.FIGURE_TABLES, args=(scope, year)))
 
 
 @bp.route("/exports", methods=["GET", "POST"])

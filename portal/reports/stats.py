@@ -1,24 +1,20 @@
 """The figures of the analysis dashboard and the cohort report, computed with GROUP BY in a fixed
-number of statements, and kept for a while per scope until the data they come from changes."""
+number of statements, and the dashboard's filter lists."""
 from __future__ import annotations
 
 import statistics
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import and_, extract, func, select
 
 from portal.accounts.models import User
+from portal.cache import cached
 from portal.clock import local_today
 from portal.extensions import db
-from portal.main.models import Setting
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
-from portal.outcomes.models import Destination, Feedback
+from portal.outcomes.models import Destination
 from portal.outcomes.rates import (
     Rates,
     RateTable,
@@ -28,12 +24,14 @@ from portal.outcomes.rates import (
     programme_members,
     season_start,
 )
-from portal.outcomes.services import MEASURE_PROVIDERS
-from portal.students.models import (
-    HardshipClaim,
-    Intervention,
-    MentorAssignment,
-    Student,
+from portal.outcomes.measures import MEASURE_PROVIDERS
+from portal.students.models import HardshipClaim, Student
+
+# Every table the figures are read from: the measures come from interventions, group sessions,
+# appointments and support plans. A committed change to any of them drops the kept figures.
+FIGURE_TABLES = (
+    "students", "destinations", "hardship_claims", "mentor_assignments", "settings", "interventions",
+    "session_registrations", "appointment_bookings", "appointment_slots", "support_plans", "plan_goals",
 )
 
 
@@ -98,8 +96,6 @@ class Figures:
     measures: list[MeasureRow] = field(default_factory=list)
     reference: MeasureRow | None = None  # every graduate in scope
     untouched: MeasureRow | None = None  # graduates with no recorded measure
-    # the figures laid out for reading, per language: kept with them while they are cached
-    presented: dict = field(default_factory=dict)
 
 
 def _rows(table: RateTable, *, order: list | None = None, keep_none: bool = False) -> list[Row]:
@@ -274,86 +270,9 @@ def _hardship_order():
     return list(HardshipCategory)
 
 
-# --- the cache ---------------------------------------------------------------------------------------
-
-_CACHE: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
-_MAX_ENTRIES = 256
-
-
-def fingerprint() -> tuple:
-    """What the figures depend on, read in one cheap statement: when it changes, they are recomputed.
-    Sessions, plans and bookings that feed the measures table are caught by the time limit."""
-    parts = [
-        select(func.max(Destination.updated_at)).scalar_subquery(),
-        select(func.max(Intervention.id)).scalar_subquery(),
-        select(func.max(HardshipClaim.updated_at)).scalar_subquery(),
-        select(func.max(Student.id)).scalar_subquery(),
-        select(func.count(MentorAssignment.id)).scalar_subquery(),
-        select(func.max(MentorAssignment.id)).scalar_subquery(),
-        select(func.max(Setting.updated_at)).scalar_subquery(),
-        select(func.max(User.id)).scalar_subquery(),
-        select(func.max(Feedback.updated_at)).scalar_subquery(),
-    ]
-    return tuple(db.session.execute(select(*parts)).one())
-
-
-def clear_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
-        _LAST_MARK.clear()
-
-
-def cache_seconds() -> int:
-    return int(current_app.config.get("REPORTS_CACHE_SECONDS", 0 if current_app.testing else 300))
-
-
-_LAST_MARK: dict[str, tuple[float, tuple]] = {}
-
-
-def _mark() -> tuple:
-    """The fingerprint, read at most once every REPORTS_FRESHNESS_SECONDS (2 s) per process, so a
-    busy dashboard does not ask the database on every request; a change shows within that time."""
-    url = db.engine.url.render_as_string()
-    every = float(current_app.config.get("REPORTS_FRESHNESS_SECONDS", 2))
-    now = time.monotonic()
-    last = _LAST_MARK.get(url)
-    if last is not None and now - last[0] < every:
-        return last[1]
-    mark = fingerprint()
-    _LAST_MARK[url] = (now, mark)
-    return mark
-
-
-def cached(key: tuple, build):
-    """`build()`'s value, kept until the fingerprint changes or the time limit passes."""
-    seconds = cache_seconds()
-    if seconds <= 0:
-        return build()
-    key = (*key, db.engine.url.render_as_string())
-    mark = _mark()
-    now = time.monotonic()
-    with _LOCK:
-        entry = _CACHE.get(key)
-        if entry is not None and entry[0] == mark and entry[1] > now:
-            _CACHE.move_to_end(key)
-            return entry[2]
-    value = build()
-    with _LOCK:
-        _CACHE[key] = (mark, now + seconds, value)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _MAX_ENTRIES:
-            _CACHE.popitem(last=False)
-    return value
-
-
-def figures(scope: Scope, year: int) -> Figures:
-    """The figures for this scope and class, from the cache when nothing they depend on has changed."""
-    return cached(("figures", scope, year), lambda: compute(scope, year))
-
-
 def filter_choices(mentor_id: int | None) -> tuple[list[int], list[str], list[tuple[int, str]]]:
-    """Classes in scope, colleges and mentors, for the dashboard's filters."""
+    """Classes in scope, colleges and mentors, for the dashboard's filters (and the outcome lists'):
+    read on every view, over every student, so kept."""
     def build():
         years = list(db.session.scalars(select(Student.graduation_year).distinct()
                                         .where(*Scope(mentor_id=mentor_id).conditions())
@@ -363,4 +282,5 @@ def filter_choices(mentor_id: int | None) -> tuple[list[int], list[str], list[tu
             select(User.id, User.display_name).where(User.role == "mentor", User.active == True)  # noqa: E712
             .order_by(User.display_name))]
         return years, colleges, mentors
-    return cached(("choices", mentor_id), build)
+    return cached("reports.filter_choices", build, tables=("students", "mentor_assignments", "users"),
+                  args=(mentor_id,))

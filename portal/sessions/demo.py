@@ -10,8 +10,9 @@ from sqlalchemy import insert
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.sanitize import plain_to_html
 from portal.sessions.models import AlumniProfile, GroupSession, Registration
-from portal.sessions.services import PROPOSED, session_path
+from portal.sessions.notices import PROPOSED, session_path
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -117,9 +118,8 @@ def seed(ctx) -> None:
             opens = min(starts - timedelta(days=14), now - timedelta(days=3))
         else:
             opens = now + timedelta(days=opens_in_days)
-        paragraphs = "".join(f"<p>{p}</p>" for p in description.split("\n\n"))
         gs = GroupSession(
-            kind=kind, title=title, description=paragraphs, host_id=hosts[host], created_by_id=hosts[host],
+            kind=kind, title=title, description=plain_to_html(description), host_id=hosts[host], created_by_id=hosts[host],
             starts_at=starts, ends_at=starts + timedelta(hours=hours), place=place, capacity=capacity,
             registration_opens_at=min(opens, starts - timedelta(hours=1)), registration_closes_at=starts,
             status=status, registered_count=0, waitlisted_count=0, next_position=0,

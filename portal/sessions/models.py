@@ -66,7 +66,7 @@ class AlumniProfile(db.Model):
 
 class GroupSession(db.Model):
     """One group session. The counters are changed only while the row is locked
-    (services.lock_session), so that seats and waitlist places are handed out in order."""
+    (locking.lock_session), so that seats and waitlist places are handed out in order."""
 
     __tablename__ = "group_sessions"
     __table_args__ = (

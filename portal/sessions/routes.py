@@ -5,31 +5,26 @@ import html
 import re
 from datetime import timedelta
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import policy
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import Role
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.formutil import choices
-from portal.htmx import is_htmx, render
+from portal.htmx import fragment_or_redirect, is_htmx, render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models_base import utcnow
-from portal.pagination import paginate, paginate_rows
-from portal.sessions import bp, services
+from portal.pagination import paginate
+from portal.sessions import alumni as alumni_rules
+from portal.sessions import attendance as attendance_rules
+from portal.sessions import bp, programme
+from portal.sessions import registration as registration_rules
 from portal.sessions.forms import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -42,15 +37,10 @@ from portal.sessions.forms import (
     SessionForm,
     kind_choices,
 )
-from portal.sessions.models import (
-    GroupSession,
-    Registration,
-    RegistrationStatus,
-    SessionKind,
-    SessionStatus,
-)
+from portal.sessions.locking import commit_with_retries
+from portal.sessions.models import GroupSession, Registration, RegistrationStatus, SessionKind, SessionStatus
+from portal.students.access import signed_in_student, student_of_user
 from portal.students.models import Student
-from portal.students.services import student_of_user
 
 PHASE_LABELS = {
     "upcoming": _l("Registration not open yet"),
@@ -75,13 +65,6 @@ def get_session_or_404(session_id: int) -> GroupSession:
     return gs
 
 
-def own_student_or_403() -> Student:
-    student = student_of_user(current_user)
-    if student is None:
-        abort(403)
-    return student
-
-
 def _labels() -> dict:
     return {"kind_labels": KIND_LABELS, "phase_labels": PHASE_LABELS, "status_labels": STATUS_LABELS}
 
@@ -104,29 +87,20 @@ def index():
     student = student_of_user(current_user) if is_student else None
     now = utcnow()
     page = paginate(
-        services.session_list(show=form.show.data or "upcoming", kind=form.kind.data or None, student=student, now=now),
+        programme.session_list(show=form.show.data or "upcoming", kind=form.kind.data or None, student=student,
+                               now=now),
         per_page=PER_PAGE,
     )
-    places = services.places_of(student, [gs.id for gs in page.items]) if student is not None else {}
+    places = registration_rules.places_of(student, [gs.id for gs in page.items]) if student is not None else {}
     return render("sessions/index.html", "sessions/_list.html", form=form, page=page, places=places, now=now,
-                  phase=services.phase, list_labels=_list_labels(), **_labels())
-
-
-def _list_labels() -> dict:
-    """The labels of list rows, translated once per page rather than once per row. Markup, as the
-    lazy labels and the templates' own _() are: a translation is written out as it is."""
-    return {
-        "kinds": {kind: Markup(label) for kind, label in KIND_LABELS.items()},
-        "phases": {stage: Markup(label) for stage, label in PHASE_LABELS.items()},
-        "taken": Markup(_("%(taken)d of %(capacity)d taken")),
-    }
+                  phase=programme.phase, **_labels())
 
 
 def _host_profile(gs: GroupSession):
     """The volunteer's employer and post, shown beside their name if they agreed (admins always see it)."""
     if gs.host.role != Role.ALUMNI:
         return None
-    profile = services.profile_of(gs.host_id)
+    profile = alumni_rules.profile_of(gs.host_id)
     if profile is None or not (profile.show_on_sessions or current_user.role == Role.ADMIN):
         return None
     return profile
@@ -139,19 +113,17 @@ def _detail_context(gs: GroupSession, **extra) -> dict:
     context = dict(
         gs=gs,
         now=now,
-        phase=services.phase(gs, now),
-        problem=services.registration_problem(gs, now),
-        place=services.place_of(student, gs) if student is not None else None,
+        phase=programme.phase(gs, now),
+        problem=registration_rules.registration_problem(gs, now),
+        place=registration_rules.place_of(student, gs) if student is not None else None,
         is_student=student is not None,
         host_profile=_host_profile(gs),
         manages=manages,
-        figures=services.figures_of([gs.id]).get(gs.id) if manages else None,
+        figures=attendance_rules.figures_of([gs.id]).get(gs.id) if manages else None,
         button_form=EmptyForm(formdata=None),
         rating_form=extra.pop("rating_form", None) or RatingForm(formdata=None),
         reason_form=extra.pop("reason_form", None) or ReasonForm(formdata=None),
         decline_form=extra.pop("decline_form", None) or ReasonForm(formdata=None, prefix="decline"),
-        box_message=None,
-        box_ok=True,
         **_labels(),
     )
     if context["place"] is not None and context["place"].registration.rating:
@@ -170,24 +142,21 @@ def detail(session_id: int):
 
 
 def _box(gs: GroupSession, message: str, *, ok: bool, status: int = 200, **extra):
-    """Answer a student's action: the registration box for htmx, the session page otherwise."""
-    if is_htmx():
-        response = make_response(render_template(
-            "sessions/_registration.html", **_detail_context(gs, box_message=message, box_ok=ok, **extra)
-        ), status)
-        response.vary.add("HX-Request")
-        return response
-    flash(message, "success" if ok else "error")
-    if ok:
-        return redirect(url_for("sessions.detail", session_id=gs.id))
-    return render_template("sessions/detail.html", **_detail_context(gs, **extra)), status
+    """Answer a student's action: the registration box for htmx; otherwise the session page, after a
+    redirect when the action succeeded and at once (with the refusal and its status) when not."""
+    if not ok and not is_htmx():
+        flash(message, "error")
+        return render_template("sessions/detail.html", **_detail_context(gs, **extra)), status
+    return fragment_or_redirect("sessions/_registration.html", url_for("sessions.detail", session_id=gs.id),
+                                message=message, ok=ok, status=status, redirect_code=302,
+                                **_detail_context(gs, **extra))
 
 
 def _student_action(session_id: int, action: str):
     gs = get_session_or_404(session_id)
     policy.require("session.view", gs)
     policy.require(action, gs)
-    return gs, own_student_or_403()
+    return gs, signed_in_student()
 
 
 @bp.post("/<int:session_id>/register")
@@ -197,8 +166,8 @@ def register(session_id: int):
     if not EmptyForm().validate_on_submit():
         return _box(gs, _("Please reload the page and try again."), ok=False, status=400)
     try:
-        registration = services.commit_with_retries(lambda: services.register(session_id, student))
-    except services.SessionError as error:
+        registration = commit_with_retries(lambda: registration_rules.register(session_id, student))
+    except RuleViolation as error:
         return _box(gs, str(error), ok=False, status=error.status)
     if registration.status == RegistrationStatus.REGISTERED:
         message = _("You are registered. See you there!")
@@ -214,8 +183,8 @@ def leave(session_id: int):
     if not EmptyForm().validate_on_submit():
         return _box(gs, _("Please reload the page and try again."), ok=False, status=400)
     try:
-        services.commit_with_retries(lambda: services.leave(session_id, student))
-    except services.SessionError as error:
+        commit_with_retries(lambda: registration_rules.leave(session_id, student))
+    except RuleViolation as error:
         return _box(gs, str(error), ok=False, status=error.status)
     return _box(gs, _("Your registration is cancelled."), ok=True)
 
@@ -228,8 +197,8 @@ def rate(session_id: int):
     if not form.validate_on_submit():
         return _box(gs, _("Please choose a rating from 1 to 5."), ok=False, status=400, rating_form=form)
     try:
-        services.rate(gs, student, score=int(form.score.data), comment=form.comment.data)
-    except services.SessionError as error:
+        attendance_rules.rate(gs, student, score=int(form.score.data), comment=form.comment.data)
+    except RuleViolation as error:
         db.session.rollback()
         return _box(gs, str(error), ok=False, status=error.status, rating_form=form)
     db.session.commit()
@@ -238,14 +207,12 @@ def rate(session_id: int):
 
 # --- hosting: creating, editing, cancelling -------------------------------------------------------
 
-def _editable_text(stored_html: str) -> str:
-    """Stored description as the author typed it when it holds only paragraphs and line breaks."""
-    if re.search(r"<(?!/?p>|br>)", stored_html or ""):
-        return stored_html
+def _editable_text(stored_html: str | None) -> str:
+    """A stored description as its author typed it: paragraphs as blank lines, line breaks as
+    newlines, links (made from the addresses typed) as those addresses."""
     text = re.sub(r"</p>\s*<p>", "\n\n", stored_html or "")
-    text = re.sub(r"<br>", "\n", text)
-    text = re.sub(r"</?p>", "", text)
-    return html.unescape(text)
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    return html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
 
 
 def _form_values(form: SessionForm) -> dict:
@@ -266,7 +233,7 @@ def _session_form_page(form: SessionForm, gs: GroupSession | None, status: int):
     return render_template("sessions/form.html", form=form, gs=gs, **_labels()), status
 
 
-def _apply_error(form: SessionForm, error: services.SessionError) -> None:
+def _apply_error(form, error: RuleViolation) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, str(error)]
@@ -279,14 +246,14 @@ def _apply_error(form: SessionForm, error: services.SessionError) -> None:
 def new():
     policy.require("session.create")
     form = SessionForm()
-    form.kind.choices = kind_choices(services.allowed_kinds(current_user))
+    form.kind.choices = kind_choices(programme.allowed_kinds(current_user))
     if current_user.role == Role.ALUMNI and request.method == "GET":
         form.kind.data = SessionKind.ALUMNI_SHARING.value
     status = 200
     if form.validate_on_submit():
         try:
-            gs = services.create_session(actor=current_user, **_form_values(form))
-        except services.SessionError as error:
+            gs = programme.create_session(actor=current_user, **_form_values(form))
+        except RuleViolation as error:
             db.session.rollback()
             _apply_error(form, error)
             status = error.status
@@ -315,13 +282,13 @@ def edit(session_id: int):
     else:
         form = SessionForm()
     form.kind.choices = kind_choices(
-        dict.fromkeys([*services.allowed_kinds(current_user), SessionKind(gs.kind)])
+        dict.fromkeys([*programme.allowed_kinds(current_user), SessionKind(gs.kind)])
     )
     status = 200
     if form.validate_on_submit():
         try:
-            services.commit_with_retries(lambda: services.update_session(gs, actor=current_user, **_form_values(form)))
-        except services.SessionError as error:
+            commit_with_retries(lambda: programme.update_session(gs, actor=current_user, **_form_values(form)))
+        except RuleViolation as error:
             _apply_error(form, error)
             status = error.status
             gs = get_session_or_404(session_id)
@@ -343,8 +310,8 @@ def cancel(session_id: int):
         flash(_("Please give a reason: the students are told."), "error")
         return render_template("sessions/detail.html", **_detail_context(gs, reason_form=form)), 400
     try:
-        services.commit_with_retries(lambda: services.cancel_session(gs, actor=current_user, reason=form.reason.data))
-    except services.SessionError as error:
+        commit_with_retries(lambda: programme.cancel_session(gs, actor=current_user, reason=form.reason.data))
+    except RuleViolation as error:
         flash(str(error), "error")
         gs = get_session_or_404(session_id)
         return render_template("sessions/detail.html", **_detail_context(gs, reason_form=form)), error.status
@@ -356,11 +323,11 @@ def cancel(session_id: int):
 @login_required
 def hosting():
     policy.require("session.host_list")
-    page = paginate(services.hosted_sessions(current_user), per_page=PER_PAGE)
-    figures = services.figures_of([gs.id for gs in page.items])
-    profile = services.profile_of(current_user) if current_user.role == Role.ALUMNI else None
+    page = paginate(programme.hosted_sessions(current_user), per_page=PER_PAGE)
+    figures = attendance_rules.figures_of([gs.id for gs in page.items])
+    profile = alumni_rules.profile_of(current_user) if current_user.role == Role.ALUMNI else None
     return render_template("sessions/hosting.html", page=page, figures=figures, profile=profile, now=utcnow(),
-                           phase=services.phase, **_labels())
+                           phase=programme.phase, **_labels())
 
 
 # --- rosters and check-in -----------------------------------------------------------------------
@@ -374,12 +341,12 @@ def roster(session_id: int):
 
 
 def _roster_page(gs: GroupSession, *, status: int = 200):
-    registered, waitlist = services.roster(gs)
+    registered, waitlist = attendance_rules.roster(gs)
     now = utcnow()
     return render_template(
         "sessions/roster.html", gs=gs, registered=registered, waitlist=waitlist,
-        ratings=services.rating_summary(gs), now=now, phase=services.phase(gs, now),
-        check_in_from=gs.starts_at - services.CHECK_IN_OPENS_BEFORE, **_labels(),
+        ratings=attendance_rules.rating_summary(gs), now=now, phase=programme.phase(gs, now),
+        check_in_from=gs.starts_at - attendance_rules.CHECK_IN_OPENS_BEFORE, **_labels(),
     ), status
 
 
@@ -401,23 +368,18 @@ def attendance(session_id: int, registration_id: int):
         status, message, ok = 400, _("Please reload the page and try again."), False
     else:
         try:
-            services.set_attendance(registration, attended=form.attended.data == "1", actor=current_user)
-        except services.SessionError as error:
+            attendance_rules.set_attendance(registration, attended=form.attended.data == "1", actor=current_user)
+        except RuleViolation as error:
             db.session.rollback()
             status, message, ok = error.status, str(error), False
         else:
             db.session.commit()
-    if is_htmx():
-        response = make_response(render_template(
-            "sessions/_roster_row.html", gs=gs, line=services.roster_line(registration),
-            row_message=message, row_ok=ok,
-        ), status)
-        response.vary.add("HX-Request")
-        return response
-    if message:
+    if not ok and not is_htmx():
         flash(message, "error")
         return _roster_page(gs, status=status)
-    return redirect(url_for("sessions.roster", session_id=gs.id))
+    return fragment_or_redirect("sessions/_roster_row.html", url_for("sessions.roster", session_id=gs.id),
+                                message=message, ok=ok, status=status, redirect_code=302,
+                                gs=gs, line=attendance_rules.roster_line(registration))
 
 
 # --- the office: proposals, all sessions, alumni --------------------------------------------------
@@ -431,12 +393,12 @@ def manage():
     form.kind.choices = choices([("", _l("All kinds"))] + [(k.value, KIND_LABELS[k]) for k in SessionKind])
     if not form.validate():
         abort(400)
-    rows, count = services.all_sessions(status=form.status.data or None, kind=form.kind.data or None)
-    page = paginate_rows(rows, count=count, per_page=PER_PAGE)
-    figures = services.figures_of([gs.id for gs in page.items])
+    rows, count = programme.all_sessions(status=form.status.data or None, kind=form.kind.data or None)
+    page = paginate(rows, count=count, per_page=PER_PAGE)
+    figures = attendance_rules.figures_of([gs.id for gs in page.items])
     return render("sessions/manage.html", "sessions/_manage_rows.html", form=form, page=page, figures=figures,
-                  proposals=services.pending_proposals(), now=utcnow(), phase=services.phase,
-                  button_form=EmptyForm(formdata=None), list_labels=_list_labels(), **_labels())
+                  proposals=programme.pending_proposals(), now=utcnow(), phase=programme.phase,
+                  button_form=EmptyForm(formdata=None), **_labels())
 
 
 @bp.post("/<int:session_id>/approve")
@@ -447,8 +409,8 @@ def approve(session_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.approve(gs, actor=current_user)
-    except services.SessionError as error:
+        programme.approve(gs, actor=current_user)
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return render_template("sessions/detail.html", **_detail_context(gs)), error.status
@@ -467,8 +429,8 @@ def decline(session_id: int):
         flash(_("Please give the volunteer a reason."), "error")
         return render_template("sessions/detail.html", **_detail_context(gs, decline_form=form)), 400
     try:
-        services.decline(gs, actor=current_user, reason=form.reason.data)
-    except services.SessionError as error:
+        programme.decline(gs, actor=current_user, reason=form.reason.data)
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return render_template("sessions/detail.html", **_detail_context(gs, decline_form=form)), error.status
@@ -482,8 +444,8 @@ def decline(session_id: int):
 def alumni():
     policy.require("alumni.directory")
     q = (request.args.get("q") or "").strip()[:100]
-    page = paginate(services.alumni_directory(q=q or None), per_page=50)
-    details = services.directory_details([user.id for user in page.items])
+    page = paginate(alumni_rules.alumni_directory(q=q or None), per_page=50)
+    details = alumni_rules.directory_details([user.id for user in page.items])
     return render("sessions/alumni.html", "sessions/_alumni_rows.html", page=page, details=details, q=q)
 
 
@@ -491,7 +453,7 @@ def alumni():
 @login_required
 def profile():
     policy.require("alumni.profile_own")
-    existing = services.profile_of(current_user)
+    existing = alumni_rules.profile_of(current_user)
     if request.method == "GET":
         form = AlumniProfileForm(formdata=None, obj=existing)
         if existing is not None:
@@ -503,12 +465,12 @@ def profile():
     status = 200
     if form.validate_on_submit():
         try:
-            services.save_profile(
+            alumni_rules.save_profile(
                 current_user, graduation_year=form.graduation_year.data, major=form.major.data,
                 employer=form.employer.data, post=form.post.data, topics=form.topics.data, bio=form.bio.data,
                 show_on_sessions=form.show_on_sessions.data,
             )
-        except services.SessionError as error:
+        except RuleViolation as error:
             db.session.rollback()
             _apply_error(form, error)
             status = error.status

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts.models import User
-from portal.appointments import services
+from portal.appointments import hosts
 from portal.extensions import db
 from portal.students.models import Student
 from portal.students.services import assign
@@ -61,7 +61,7 @@ def make_counselor(app):
             admin = User(username=f"office-{mentor.id}", display_name="office", role="admin", password_hash="x")
             db.session.add(admin)
             db.session.flush()
-            services.set_counselor(db.session.get(User, mentor.id), True, actor=admin)
+            hosts.set_counselor(db.session.get(User, mentor.id), True, actor=admin)
             db.session.commit()
             db.session.remove()
         return mentor

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from portal.accounts.models import User
-from portal.appointments import services
+from portal.appointments import booking as booking_rules
+from portal.appointments import slots as slot_rules
 from portal.appointments.models import Booking, Slot
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -23,7 +24,7 @@ def publish(app, host, *, hours_ahead: float = 72, kind: str = "mock_interview",
     options.setdefault("location", "行政楼 302 就业指导室")
     with app.app_context():
         user = db.session.get(User, host.id)
-        slots = services.publish_slots(user, kind=kind, starts_at=at(hours_ahead, now=now), duration_minutes=minutes,
+        slots = slot_rules.publish_slots(user, kind=kind, starts_at=at(hours_ahead, now=now), duration_minutes=minutes,
                                        weeks=weeks, now=now, **options)
         db.session.commit()
         ids = [slot.id for slot in slots]
@@ -39,7 +40,7 @@ def book(app, slot_id: int, student, *, now: datetime | None = None, topic: str 
     """Book as the student (a detached Student); returns the booking id, committed."""
     with app.app_context():
         record = db.session.get(Student, student.id)
-        booking = services.book(db.session.get(Slot, slot_id), record, by=db.session.get(User, record.user_id),
+        booking = booking_rules.book(db.session.get(Slot, slot_id), record, by=db.session.get(User, record.user_id),
                                 topic=topic, now=now)
         db.session.commit()
         booking_id = booking.id

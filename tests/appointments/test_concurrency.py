@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from portal.clock import local_today
 from portal.accounts.models import User
-from portal.appointments import services
+from portal.appointments import reminders
+from portal.errors import RuleViolation
 from portal.appointments.models import Booking, BookingStatus, Slot
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -88,7 +89,7 @@ def test_students_racing_for_one_slot_through_the_service(app, mentor, make_book
         def call():
             try:
                 return book(app, slot_id, student)
-            except services.AppointmentError as error:
+            except RuleViolation as error:
                 with app.app_context():
                     db.session.rollback()
                 return error.status
@@ -115,7 +116,7 @@ def test_two_reminder_runs_at_once_send_each_reminder_once(app, mentor, make_boo
 
     def run():
         with app.app_context():
-            count = services.send_reminders()
+            count = reminders.send_reminders()
             db.session.commit()
             db.session.remove()
         return count

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal import settings
 from portal.accounts.models import User
-from portal.appointments import services
+from portal.appointments import attendance as attendance_rules
 from portal.appointments.models import Booking
 from portal.audit.models import AuditLog
 from portal.extensions import db
@@ -43,7 +43,7 @@ def test_the_office_sets_the_no_show_limit(app, client_as, mentor, student, stud
         assert db.session.scalar(select(AuditLog.detail).where(AuditLog.action == "appointments.no_show_limit_set")) == "3 -> 1"
     missed = past_booking(app, mentor, student)
     with app.app_context():
-        services.mark_attendance(db.session.get(Booking, missed), by=db.session.get(User, mentor.id), attended=False)
+        attendance_rules.mark_attendance(db.session.get(Booking, missed), by=db.session.get(User, mentor.id), attended=False)
         db.session.commit()
     slot_id = publish_one(app, mentor)
     # the slot page says so before the student tries, and offers no booking form

@@ -10,7 +10,16 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import settings
 from portal.accounts.models import User
-from portal.appointments import services
+from portal.appointments import attendance as attendance_rules
+from portal.appointments import booking as booking_rules
+from portal.appointments import calendar as calendar_files
+from portal.appointments import campaigns as campaign_rules
+from portal.clock import local_to_utc
+from portal.appointments import hosts
+from portal.appointments import reminders
+from portal.appointments import slots as slot_rules
+from portal.clock import local_zone
+from portal.errors import RuleViolation
 from portal.appointments.models import Booking, BookingStatus, Slot, SlotStatus
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -45,14 +54,14 @@ def test_weekly_slots_keep_the_local_wall_time(app, mentor):
         assert len({s.series_key for s in slots}) == 1 and slots[0].series_key
         for earlier, later in zip(slots, slots[1:]):
             assert later.starts_at - earlier.starts_at == timedelta(weeks=1)
-        local = {s.starts_at.astimezone(services.zone()).strftime("%a %H:%M") for s in slots}
+        local = {s.starts_at.astimezone(local_zone()).strftime("%a %H:%M") for s in slots}
         assert len(local) == 1
 
 
 def test_local_times_are_converted_from_beijing_time(app_ctx):
     from datetime import date, time
 
-    assert services.local_to_utc(date(2027, 3, 1), time(14, 0)).hour == 6
+    assert local_to_utc(date(2027, 3, 1), time(14, 0)).hour == 6
 
 
 @pytest.mark.parametrize("options, message", [
@@ -64,7 +73,7 @@ def test_local_times_are_converted_from_beijing_time(app_ctx):
     ({"max_active_per_student": 9}, "1 to 5 bookings"),
 ])
 def test_publishing_refuses_bad_input(app, mentor, options, message):
-    with pytest.raises(services.AppointmentError, match=message):
+    with pytest.raises(RuleViolation, match=message):
         publish(app, mentor, **options)
     with app.app_context():
         assert db.session.scalar(select(func.count(Slot.id))) == 0
@@ -72,11 +81,11 @@ def test_publishing_refuses_bad_input(app, mentor, options, message):
 
 def test_a_host_cannot_have_overlapping_slots(app, mentor, make_user):
     publish_one(app, mentor, hours_ahead=72, minutes=60)
-    with pytest.raises(services.AppointmentError, match="overlaps") as caught:
+    with pytest.raises(RuleViolation, match="overlaps") as caught:
         publish_one(app, mentor, hours_ahead=72.5, minutes=60)
     assert caught.value.status == 409
     # a weekly series is refused as a whole when one week clashes
-    with pytest.raises(services.AppointmentError, match="overlaps"):
+    with pytest.raises(RuleViolation, match="overlaps"):
         publish(app, mentor, hours_ahead=71.5, minutes=60, weeks=3)
     # back to back is fine, and another host may use the same time
     publish_one(app, mentor, hours_ahead=73, minutes=60)
@@ -88,24 +97,34 @@ def test_a_host_cannot_have_overlapping_slots(app, mentor, make_user):
 def test_a_withdrawn_slot_frees_its_time(app, mentor):
     slot_id = publish_one(app, mentor, hours_ahead=72)
     with app.app_context():
-        services.withdraw_slot(_get(Slot, slot_id), by=_get(User, mentor.id))
+        withdrawn = slot_rules.withdraw_slot(_get(Slot, slot_id), by=_get(User, mentor.id))
         db.session.commit()
-    publish_one(app, mentor, hours_ahead=72)
+        assert withdrawn.status == SlotStatus.WITHDRAWN and withdrawn.withdrawn_at is not None
+        assert db.session.scalar(slot_rules.open_slots_stmt().with_only_columns(Slot.id)) is None
+    # the same time can be published again, and only the new slot is offered
+    again = publish_one(app, mentor, hours_ahead=72)
+    with app.app_context():
+        old, new = _get(Slot, slot_id), _get(Slot, again)
+        assert new.starts_at < old.ends_at and new.ends_at > old.starts_at and new.status == SlotStatus.OPEN
+        assert list(db.session.scalars(slot_rules.open_slots_stmt().with_only_columns(Slot.id))) == [again]
+        with pytest.raises(RuleViolation, match="already withdrawn") as caught:
+            slot_rules.withdraw_slot(old, by=_get(User, mentor.id))
+        assert caught.value.status == 409
 
 
 def test_psychological_counseling_needs_the_counselor_mark(app, mentor, make_counselor, make_user):
-    with pytest.raises(services.AppointmentError, match="psychological counselors") as caught:
+    with pytest.raises(RuleViolation, match="psychological counselors") as caught:
         publish_one(app, mentor, kind="psychological_counseling")
     assert caught.value.status == 403
     make_counselor(mentor)
     publish_one(app, mentor, kind="psychological_counseling")
     alumni = make_user("alumni")
-    with pytest.raises(services.AppointmentError):
+    with pytest.raises(RuleViolation):
         publish_one(app, alumni, kind="psychological_counseling")
     publish_one(app, alumni, kind="career_counseling")  # alumni counsel on careers, not on the mind
     publish_one(app, alumni, kind="mock_interview", hours_ahead=100)
     with app.app_context():
-        assert "psychological_counseling" not in services.host_kinds(_get(User, alumni.id))
+        assert "psychological_counseling" not in hosts.host_kinds(_get(User, alumni.id))
 
 
 # --- booking --------------------------------------------------------------------------------
@@ -130,7 +149,7 @@ def test_mail_waits_for_the_commit(app, mentor, student):
     slot_id = publish_one(app, mentor)
     with app.app_context():
         record = _get(Student, student.id)
-        services.book(_get(Slot, slot_id), record, by=_get(User, record.user_id))
+        booking_rules.book(_get(Slot, slot_id), record, by=_get(User, record.user_id))
         db.session.rollback()
     assert outbox(app) == []
 
@@ -138,7 +157,7 @@ def test_mail_waits_for_the_commit(app, mentor, student):
 def test_a_slot_is_booked_once(app, mentor, student, make_booker):
     slot_id = publish_one(app, mentor)
     book(app, slot_id, student)
-    with pytest.raises(services.AppointmentError, match="just booked") as caught:
+    with pytest.raises(RuleViolation, match="just booked") as caught:
         book(app, slot_id, make_booker())
     assert caught.value.status == 409
 
@@ -159,7 +178,7 @@ def test_the_database_refuses_a_second_active_booking(app, mentor, student, make
 
 def test_bookings_close_at_the_minimum_notice(app, mentor, student):
     slot_id = publish_one(app, mentor, hours_ahead=10, min_notice_hours=24)
-    with pytest.raises(services.AppointmentError, match="closed 24 hours before"):
+    with pytest.raises(RuleViolation, match="closed 24 hours before"):
         book(app, slot_id, student)
 
 
@@ -168,7 +187,7 @@ def test_the_hosts_limit_of_active_bookings_per_kind(app, mentor, student):
     other_kind = publish_one(app, mentor, hours_ahead=54, kind="resume_review")
     book(app, first, student)
     book(app, second, student)
-    with pytest.raises(services.AppointmentError, match="upcoming bookings of this kind"):
+    with pytest.raises(RuleViolation, match="upcoming bookings of this kind"):
         book(app, third, student)
     book(app, other_kind, student)  # another kind has its own limit
 
@@ -178,7 +197,7 @@ def test_a_student_cannot_hold_two_appointments_at_once(app, mentor, make_user, 
     other_host = make_user("mentor")
     clashing = publish_one(app, other_host, hours_ahead=48.5, kind="career_counseling")
     book(app, slot_id, student)
-    with pytest.raises(services.AppointmentError, match="overlaps this slot"):
+    with pytest.raises(RuleViolation, match="overlaps this slot"):
         book(app, clashing, student)
 
 
@@ -187,9 +206,9 @@ def test_cancelling_before_the_deadline_reopens_the_slot(app, mentor, student):
     booking_id = book(app, slot_id, student)
     with app.app_context():
         booking = _get(Booking, booking_id)
-        services.cancel_booking(booking, by=_get(User, student.user_id))
+        booking_rules.cancel_booking(booking, by=_get(User, student.user_id))
         db.session.commit()
-        assert db.session.scalar(services.open_slots_stmt().with_only_columns(Slot.id)) == slot_id
+        assert db.session.scalar(slot_rules.open_slots_stmt().with_only_columns(Slot.id)) == slot_id
         assert db.session.scalar(select(Notification.kind).where(Notification.user_id == mentor.id)
                                  .order_by(Notification.id.desc())) == "appointments.cancelled_by_student"
 
@@ -199,15 +218,15 @@ def test_cancelling_after_the_deadline_is_refused(app, mentor, student):
     booking_id = book(app, slot_id, student)
     with app.app_context():
         booking = _get(Booking, booking_id)
-        with pytest.raises(services.AppointmentError, match="cancellation deadline passed"):
-            services.cancel_booking(booking, by=_get(User, student.user_id), now=utcnow() + timedelta(hours=40))
+        with pytest.raises(RuleViolation, match="cancellation deadline passed"):
+            booking_rules.cancel_booking(booking, by=_get(User, student.user_id), now=utcnow() + timedelta(hours=40))
 
 
 def test_rescheduling_moves_the_booking_in_one_step(app, mentor, student):
     old_slot, new_slot = publish_one(app, mentor, hours_ahead=48), publish_one(app, mentor, hours_ahead=96)
     booking_id = book(app, old_slot, student)
     with app.app_context():
-        new = services.reschedule(_get(Booking, booking_id), _get(Slot, new_slot), by=_get(User, student.user_id))
+        new = booking_rules.reschedule(_get(Booking, booking_id), _get(Slot, new_slot), by=_get(User, student.user_id))
         db.session.commit()
         old = _get(Booking, booking_id)
         assert old.status == BookingStatus.CANCELLED and old.rescheduled_to_id == new.id
@@ -219,19 +238,27 @@ def test_rescheduling_to_a_taken_slot_keeps_the_old_booking(app, mentor, student
     booking_id = book(app, old_slot, student)
     book(app, taken, make_booker())
     with app.app_context():
-        with pytest.raises(services.AppointmentError, match="just booked"):
-            services.reschedule(_get(Booking, booking_id), _get(Slot, taken), by=_get(User, student.user_id))
+        with pytest.raises(RuleViolation, match="just booked"):
+            booking_rules.reschedule(_get(Booking, booking_id), _get(Slot, taken), by=_get(User, student.user_id))
         db.session.rollback()
     assert booking_status(app, booking_id) == BookingStatus.BOOKED
 
 
 def test_rescheduling_with_a_limit_of_one_is_possible(app, mentor, student):
-    """The booking being moved does not count against the per-kind limit."""
-    old_slot, new_slot = (publish_one(app, mentor, hours_ahead=h, max_active_per_student=1) for h in (48, 96))
+    """The booking being moved does not count against the per-kind limit, which still holds after the move."""
+    old_slot, new_slot, third = (publish_one(app, mentor, hours_ahead=h, max_active_per_student=1) for h in (48, 96, 120))
     booking_id = book(app, old_slot, student)
     with app.app_context():
-        services.reschedule(_get(Booking, booking_id), _get(Slot, new_slot), by=_get(User, student.user_id))
+        new = booking_rules.reschedule(_get(Booking, booking_id), _get(Slot, new_slot), by=_get(User, student.user_id))
         db.session.commit()
+        assert new.slot_id == new_slot and new.status == BookingStatus.BOOKED
+        old = _get(Booking, booking_id)
+        assert old.status == BookingStatus.CANCELLED and old.rescheduled_to_id == new.id
+        assert db.session.scalars(select(Booking.slot_id).where(
+            Booking.student_id == student.id, Booking.status == BookingStatus.BOOKED)).all() == [new_slot]
+    with pytest.raises(RuleViolation, match="upcoming booking of this kind") as caught:
+        book(app, third, student)
+    assert caught.value.status == 409
 
 
 def test_a_host_cancels_with_a_reason_the_student_receives(app, mentor, student):
@@ -239,10 +266,10 @@ def test_a_host_cancels_with_a_reason_the_student_receives(app, mentor, student)
     booking_id = book(app, slot_id, student)
     outbox(app).clear()
     with app.app_context():
-        with pytest.raises(services.AppointmentError, match="why you cancel"):
-            services.withdraw_slot(_get(Slot, slot_id), by=_get(User, mentor.id), reason=" ")
+        with pytest.raises(RuleViolation, match="why you cancel"):
+            slot_rules.withdraw_slot(_get(Slot, slot_id), by=_get(User, mentor.id), reason=" ")
         db.session.rollback()
-        services.withdraw_slot(_get(Slot, slot_id), by=_get(User, mentor.id), reason="临时有手术")
+        slot_rules.withdraw_slot(_get(Slot, slot_id), by=_get(User, mentor.id), reason="临时有手术")
         db.session.commit()
         booking = _get(Booking, booking_id)
         assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "临时有手术"
@@ -257,8 +284,8 @@ def test_a_host_cancels_with_a_reason_the_student_receives(app, mentor, student)
 def test_attendance_is_marked_once_the_appointment_has_begun(app, mentor, student):
     future = book(app, publish_one(app, mentor), student)
     with app.app_context():
-        with pytest.raises(services.AppointmentError, match="once the appointment has begun"):
-            services.mark_attendance(_get(Booking, future), by=_get(User, mentor.id), attended=True)
+        with pytest.raises(RuleViolation, match="once the appointment has begun"):
+            attendance_rules.mark_attendance(_get(Booking, future), by=_get(User, mentor.id), attended=True)
 
 
 def test_repeated_no_shows_pause_self_booking_until_excused(app, mentor, student):
@@ -268,18 +295,18 @@ def test_repeated_no_shows_pause_self_booking_until_excused(app, mentor, student
     for days in (3, 5):
         booking_id = past_booking(app, mentor, student, days_ago=days)
         with app.app_context():
-            services.mark_attendance(_get(Booking, booking_id), by=_get(User, mentor.id), attended=False)
+            attendance_rules.mark_attendance(_get(Booking, booking_id), by=_get(User, mentor.id), attended=False)
             db.session.commit()
     slot_id = publish_one(app, mentor, hours_ahead=48)
-    with pytest.raises(services.AppointmentError, match="booking by yourself is paused") as caught:
+    with pytest.raises(RuleViolation, match="booking by yourself is paused") as caught:
         book(app, slot_id, student)
     assert caught.value.status == 403
     with app.app_context():
-        assert services.no_show_counts([student.id]) == {student.id: 2}
+        assert booking_rules.no_show_counts([student.id]) == {student.id: 2}
         assert db.session.scalar(select(func.count(Notification.id)).where(
             Notification.user_id == student.user_id, Notification.kind == "appointments.no_show")) == 2
         missed = db.session.scalar(select(Booking).where(Booking.status == BookingStatus.NO_SHOW))
-        services.excuse_no_show(missed, by=_get(User, mentor.id))
+        attendance_rules.excuse_no_show(missed, by=_get(User, mentor.id))
         db.session.commit()
     book(app, slot_id, student)
 
@@ -290,9 +317,9 @@ def test_a_limit_of_zero_never_pauses(app, mentor, student):
         db.session.commit()
     booking_id = past_booking(app, mentor, student)
     with app.app_context():
-        services.mark_attendance(_get(Booking, booking_id), by=_get(User, mentor.id), attended=False)
+        attendance_rules.mark_attendance(_get(Booking, booking_id), by=_get(User, mentor.id), attended=False)
         db.session.commit()
-        assert not services.booking_pause(_get(Student, student.id)).paused
+        assert not booking_rules.booking_pause(_get(Student, student.id)).paused
 
 
 # --- outcomes ------------------------------------------------------------------------------
@@ -304,11 +331,11 @@ def test_a_mock_interview_ends_with_rubric_feedback_logged_as_an_intervention(ap
     booking_id = past_booking(app, mentor, student)
     with app.app_context():
         booking = _get(Booking, booking_id)
-        with pytest.raises(services.AppointmentError, match="every rubric criterion"):
-            services.record_outcome(booking, by=_get(User, mentor.id), scores={**SCORES, "composure": None})
+        with pytest.raises(RuleViolation, match="every rubric criterion"):
+            attendance_rules.record_outcome(booking, by=_get(User, mentor.id), scores={**SCORES, "composure": None})
         db.session.rollback()
         booking = _get(Booking, booking_id)
-        outcome = services.record_outcome(booking, by=_get(User, mentor.id), scores=SCORES,
+        outcome = attendance_rules.record_outcome(booking, by=_get(User, mentor.id), scores=SCORES,
                                           comments="病例分析思路清晰，注意语速。")
         db.session.commit()
         assert booking.status == BookingStatus.ATTENDED
@@ -318,14 +345,14 @@ def test_a_mock_interview_ends_with_rubric_feedback_logged_as_an_intervention(ap
         assert "5/5" in intervention.notes and "病例分析" in intervention.notes
         assert db.session.scalar(select(Notification.kind).where(Notification.user_id == student.user_id)
                                  .order_by(Notification.id.desc())) == "appointments.feedback"
-        with pytest.raises(services.AppointmentError, match="already recorded"):
-            services.record_outcome(_get(Booking, booking_id), by=_get(User, mentor.id), scores=SCORES)
+        with pytest.raises(RuleViolation, match="already recorded"):
+            attendance_rules.record_outcome(_get(Booking, booking_id), by=_get(User, mentor.id), scores=SCORES)
 
 
 def test_career_counseling_logs_an_intervention_for_the_mentors(app, mentor, student):
     booking_id = past_booking(app, mentor, student, kind="career_counseling")
     with app.app_context():
-        outcome = services.record_outcome(_get(Booking, booking_id), by=_get(User, mentor.id),
+        outcome = attendance_rules.record_outcome(_get(Booking, booking_id), by=_get(User, mentor.id),
                                           comments="建议关注基层岗位", notes="家庭期望回生源地")
         db.session.commit()
         intervention = _get(Intervention, outcome.intervention_id)
@@ -338,7 +365,7 @@ def test_psychological_counseling_notes_are_private_to_the_counselor(app, mentor
     assign_to(student, mentor)
     booking_id = past_booking(app, counselor, student, kind="psychological_counseling")
     with app.test_request_context(headers={"Accept-Language": "en"}):  # entries carry links
-        outcome = services.record_outcome(_get(Booking, booking_id), by=_get(User, counselor.id),
+        outcome = attendance_rules.record_outcome(_get(Booking, booking_id), by=_get(User, counselor.id),
                                           comments="should not be kept", notes="焦虑，睡眠差")
         db.session.commit()
         assert outcome.comments is None
@@ -359,7 +386,7 @@ def test_psychological_counseling_notes_are_private_to_the_counselor(app, mentor
 def test_archive_entries_show_feedback_to_the_student(app, mentor, student):
     booking_id = past_booking(app, mentor, student)
     with app.test_request_context(headers={"Accept-Language": "en"}):  # entries carry links
-        services.record_outcome(_get(Booking, booking_id), by=_get(User, mentor.id), scores=SCORES, comments="表达清楚")
+        attendance_rules.record_outcome(_get(Booking, booking_id), by=_get(User, mentor.id), scores=SCORES, comments="表达清楚")
         db.session.commit()
         record = _get(Student, student.id)
         entries = archive.timeline(record, _get(User, student.user_id))
@@ -374,7 +401,7 @@ def test_the_calendar_file_has_utc_times_and_a_stable_uid(app, mentor, student):
     booking_id = book(app, slot_id, student)
     with app.app_context():
         booking = _get(Booking, booking_id)
-        first, second = services.booking_ics(booking), services.booking_ics(booking)
+        first, second = calendar_files.booking_ics(booking), calendar_files.booking_ics(booking)
         assert first == second
         [event] = Calendar.from_ical(first).walk("VEVENT")
         assert str(event["uid"]) == f"booking-{booking_id}@medpath"
@@ -384,7 +411,7 @@ def test_the_calendar_file_has_utc_times_and_a_stable_uid(app, mentor, student):
         assert str(event["status"]) == "CONFIRMED"
         assert "王老师" in str(event["summary"])
         assert str(event["url"]) == "https://meeting.tencent.com/dm/abc"
-        cancelled = Calendar.from_ical(services.booking_ics(booking, cancelled=True)).walk("VEVENT")[0]
+        cancelled = Calendar.from_ical(calendar_files.booking_ics(booking, cancelled=True)).walk("VEVENT")[0]
         assert str(cancelled["status"]) == "CANCELLED" and str(cancelled["uid"]) == str(event["uid"])
 
 
@@ -426,12 +453,12 @@ def test_a_reminder_notification_is_never_duplicated_even_without_the_marker(app
     slot_id = publish_one(app, mentor, hours_ahead=(start - utcnow()).total_seconds() / 3600, min_notice_hours=0)
     booking_id = book(app, slot_id, student)
     with app.app_context():
-        services.send_reminders()
+        reminders.send_reminders()
         db.session.commit()
         _get(Booking, booking_id).reminded_at = None
         db.session.commit()
         outbox(app).clear()
-        services.send_reminders()
+        reminders.send_reminders()
         db.session.commit()
         assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "appointments.reminder")) == 2
     assert outbox(app) == []
@@ -446,11 +473,11 @@ def test_a_campaign_invites_caseload_students_and_reminds_those_who_have_not_boo
     stranger = make_booker()
     with app.app_context():
         host = _get(User, mentor.id)
-        with pytest.raises(services.AppointmentError, match="on your caseload"):
-            services.create_campaign(host, kind="mock_interview", title="模拟面试", message=None,
+        with pytest.raises(RuleViolation, match="on your caseload"):
+            campaign_rules.create_campaign(host, kind="mock_interview", title="模拟面试", message=None,
                                      student_ids=[students[0].id, stranger.id])
         db.session.rollback()
-        campaign = services.create_campaign(_get(User, mentor.id), kind="mock_interview", title="模拟面试周",
+        campaign = campaign_rules.create_campaign(_get(User, mentor.id), kind="mock_interview", title="模拟面试周",
                                             message="请在本周内预约", student_ids=[s.id for s in students])
         db.session.commit()
         campaign_id = campaign.id
@@ -462,13 +489,13 @@ def test_a_campaign_invites_caseload_students_and_reminds_those_who_have_not_boo
         from portal.appointments.models import Campaign
 
         campaign = _get(Campaign, campaign_id)
-        rows = services.campaign_rows(campaign)
+        rows = campaign_rules.campaign_rows(campaign)
         assert [row.booking is not None for row in rows] == [False, False, True]
-        assert services.remind_campaign(campaign, by=_get(User, mentor.id)) == 2
+        assert campaign_rules.remind_campaign(campaign, by=_get(User, mentor.id)) == 2
         db.session.commit()
-        assert services.remind_campaign(_get(Campaign, campaign_id), by=_get(User, mentor.id)) == 0  # once a day
+        assert campaign_rules.remind_campaign(_get(Campaign, campaign_id), by=_get(User, mentor.id)) == 0  # once a day
         db.session.commit()
-        [(listed, invited, booked)] = services.campaigns_of(_get(User, mentor.id))
+        [(listed, invited, booked)] = campaign_rules.campaigns_of(_get(User, mentor.id))
         assert (invited, booked) == (3, 1)
     assert len(outbox(app)) == 2
 
@@ -477,8 +504,8 @@ def test_students_with_a_kind_already(app, mentor, student, make_booker):
     book(app, publish_one(app, mentor), student)
     other = make_booker()
     with app.app_context():
-        assert services.students_with_kind([student.id, other.id], "mock_interview") == {student.id}
-        assert services.students_with_kind([student.id, other.id], "resume_review") == set()
+        assert campaign_rules.students_with_kind([student.id, other.id], "mock_interview") == {student.id}
+        assert campaign_rules.students_with_kind([student.id, other.id], "resume_review") == set()
 
 
 def test_next_appointments_for_the_caseload_page(app, mentor, student, make_booker):
@@ -487,7 +514,7 @@ def test_next_appointments_for_the_caseload_page(app, mentor, student, make_book
     book(app, sooner, student)
     nobody = make_booker()
     with app.app_context():
-        result = services.next_appointments([student.id, nobody.id])
+        result = booking_rules.next_appointments([student.id, nobody.id])
         assert set(result) == {student.id}
         assert result[student.id] == _get(Slot, sooner).starts_at
         assert result[student.id].tzinfo is not None
@@ -497,7 +524,7 @@ def test_the_unique_index_has_the_last_word(app, mentor, student, make_booker, m
     """Were the check in Python to miss a booking, the insert is refused with the same clear 409."""
     slot_id = publish_one(app, mentor)
     book(app, slot_id, student)
-    monkeypatch.setattr(services, "_holding_booking", lambda slot_id: None)
-    with pytest.raises(services.AppointmentError, match="just booked") as caught:
+    monkeypatch.setattr(booking_rules, "holding_booking", lambda slot_id: None)
+    with pytest.raises(RuleViolation, match="just booked") as caught:
         book(app, slot_id, make_booker())
     assert caught.value.status == 409

@@ -7,7 +7,7 @@ from datetime import date
 from portal import settings
 from portal.extensions import db
 from portal.outcomes.rates import Scope, classify, destination_rates, graduated_years, season_year
-from portal.outcomes.services import outcome_status
+from portal.outcomes.destinations import outcome_status
 from tests.outcomes.helpers import assign, destination, hardship
 
 

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.outcomes import surveys
 from portal.outcomes.models import Survey, SurveyAnswer, SurveyParticipation, SurveyResponse, SurveySealedAnswer
-from portal.outcomes.services import OutcomeError
+from portal.errors import RuleViolation
 from tests.outcomes.helpers import hardship, user_of
 
 EN = {"Accept-Language": "en"}
@@ -41,7 +41,7 @@ def test_questions_are_written_one_a_line(app_ctx):
     assert [q["kind"] for q in questions] == ["rating", "choice", "text"]
     assert surveys.questions_text(questions).splitlines()[1] == "choice: 哪个？ | 甲 | 乙"
     for bad in ("满意吗？", "choice: 只有一个 | 甲", "rating: 满意吗 | 甲 | 乙", ""):
-        with pytest.raises(OutcomeError):
+        with pytest.raises(RuleViolation):
             surveys.parse_questions(bad)
 
 

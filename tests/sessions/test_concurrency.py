@@ -6,9 +6,11 @@ import threading
 from sqlalchemy import func, insert, select
 
 from portal.accounts.models import User
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.sessions import services
+from portal.sessions import locking
+from portal.sessions import registration as registration_rules
 from portal.sessions.models import GroupSession, Registration
 from portal.students.models import Student
 from tests.sessions.helpers import make_session
@@ -68,7 +70,7 @@ def test_200_students_at_once_fill_30_seats_and_wait_in_arrival_order(app, users
     student_ids = _many_students(app, N_STUDENTS)
 
     def register(student):
-        registration = services.commit_with_retries(lambda: services.register(gs.id, student))
+        registration = locking.commit_with_retries(lambda: registration_rules.register(gs.id, student))
         return registration.status, registration.position
 
     results = _run_in_threads(app, student_ids, register)
@@ -105,12 +107,12 @@ def test_concurrent_cancellations_promote_the_waitlist_in_order(app, users):
     with app.app_context():
         students = {sid: db.session.get(Student, sid) for sid in student_ids}
         for sid in student_ids:
-            services.commit_with_retries(lambda sid=sid: services.register(gs.id, students[sid]))
+            locking.commit_with_retries(lambda sid=sid: registration_rules.register(gs.id, students[sid]))
         db.session.remove()
     leaving = student_ids[:8]  # eight seated students cancel at the same moment
 
-    results = _run_in_threads(app, leaving, lambda student: services.commit_with_retries(
-        lambda: services.leave(gs.id, student)).status)
+    results = _run_in_threads(app, leaving, lambda student: locking.commit_with_retries(
+        lambda: registration_rules.leave(gs.id, student)).status)
 
     assert set(results.values()) == {"cancelled"}
     with app.app_context():
@@ -130,8 +132,8 @@ def test_the_same_student_clicking_twice_at_once_gets_one_place(app, users, make
 
     def twice(_student_row):
         try:
-            return services.commit_with_retries(lambda: services.register(gs.id, _student_row)).position
-        except services.SessionError as error:
+            return locking.commit_with_retries(lambda: registration_rules.register(gs.id, _student_row)).position
+        except RuleViolation as error:
             return str(error)
 
     with app.app_context():
