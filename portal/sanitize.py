@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import bleach
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
     {
