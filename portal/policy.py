@@ -75,10 +75,15 @@ def _home_alumni(user, obj) -> bool:
 
 # --- students: profiles, ledger, caseloads, interventions, archive ---------------------
 
-def _assigned(user, student) -> bool:
-    from portal.students.services import is_assigned_mentor
+def _is_assigned_mentor(user, student) -> bool:
+    # imported when asked: the students package's routes import this module
+    from portal.students.access import is_assigned_mentor
 
-    return user.role == Role.MENTOR and student is not None and is_assigned_mentor(user, student)
+    return is_assigned_mentor(user, student)
+
+
+def _assigned(user, student) -> bool:
+    return user.role == Role.MENTOR and student is not None and _is_assigned_mentor(user, student)
 
 
 def _is_own_student(user, student) -> bool:
@@ -208,20 +213,7 @@ def _resume_owner(user, resume) -> bool:
 
 
 def _resume_mentor(user, resume) -> bool:
-    """Asked several times per page (view, comment, discuss): answered once per request."""
-    from flask import g, has_request_context
-
-    from portal.students.services import is_assigned_mentor
-
-    if resume is None or user.role != Role.MENTOR:
-        return False
-    if not has_request_context():
-        return is_assigned_mentor(user, resume.student_id)
-    known = g.setdefault("resume_mentor_of", {})
-    key = (user.id, resume.student_id)
-    if key not in known:
-        known[key] = is_assigned_mentor(user, resume.student_id)
-    return known[key]
+    return resume is not None and user.role == Role.MENTOR and _is_assigned_mentor(user, resume.student_id)
 
 
 @rule("resume.create", "resume.list_own")
@@ -524,7 +516,7 @@ def _survey_answer(user, survey) -> bool:
 @rule("feedback.give")
 def _feedback_give(user, measure) -> bool:
     """A student rates only measures they received."""
-    from portal.students.services import student_of_user
+    from portal.students.access import student_of_user
 
     if user.role != Role.STUDENT or measure is None:
         return False

@@ -2,42 +2,30 @@
 and the feedback shown to the student. Counseling notes never appear here."""
 from __future__ import annotations
 
-from functools import cache
+from sqlalchemy import select
 
-from flask import has_request_context
-from sqlalchemy import bindparam, select
-
+from portal.accounts.models import User
 from portal.appointments.labels import RUBRIC_LABELS, booking_status_label, kind_label
 from portal.appointments.models import RUBRIC, AppointmentKind, Booking, Outcome, Slot
 from portal.appointments.services import link_for
-from portal.rows import rows as plain_rows
+from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.students import archive
 
 
-@cache
-def _bookings_stmt():
-    """Built once (see portal.students.archive); plain columns of the booking, its slot, the host's name
-    and the outcome (outcome_id is None when there is none)."""
-    from portal.accounts.models import User
-
-    return (
+@archive.provider
+def booking_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
+    """One query: the student's bookings with their slot, the host's name and the outcome (outcome_id
+    is None when there is none)."""
+    rows = db.session.execute(
         select(Booking.id, Booking.status, Booking.cancel_reason, Slot.kind, Slot.starts_at, Slot.host_id,
                User.display_name.label("host_name"), Outcome.id.label("outcome_id"), Outcome.comments,
                *(getattr(Outcome, name) for name in RUBRIC))
         .join(Slot, Slot.id == Booking.slot_id)
         .join(User, User.id == Slot.host_id)
         .outerjoin(Outcome, Outcome.booking_id == Booking.id)
-        .where(Booking.student_id == bindparam("student_id")).order_by(Booking.id)
+        .where(Booking.student_id == student.id).order_by(Booking.id)
     )
-
-
-@archive.provider
-def booking_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
-    from portal.templating import IdUrl
-
-    rows = plain_rows(_bookings_stmt(), {"student_id": student.id})
-    booking_url = IdUrl("appointments.booking", "booking_id") if has_request_context() else None
     entries = []
     for row in rows:
         title = _("%(kind)s with %(host)s: %(status)s", kind=kind_label(row.kind), host=row.host_name,
@@ -58,7 +46,7 @@ def booking_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
             detail="\n".join(detail),
             audience=archive.STUDENT,
             author_id=row.host_id,
-            link=booking_url(row.id) if booking_url else link_for("appointments.booking", booking_id=row.id),
+            link=link_for("appointments.booking", booking_id=row.id),
             extra={"booking_id": row.id, "kind": row.kind, "status": row.status},
         ))
     return entries

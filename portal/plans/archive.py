@@ -2,24 +2,23 @@
 interest results, subsidy steps and the student-loan record."""
 from __future__ import annotations
 
-from functools import cache
-
 from flask import url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
-from portal.rows import rows as plain_rows
+from portal.accounts.models import User
+from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.plans.models import (
     InterestResult,
     PlanEvent,
     QuestionnaireResponse,
+    QuestionnaireRound,
     ResponseStatus,
     StudentLoan,
     SubsidyApplication,
     SubsidyStep,
 )
 from portal.students import archive
-from portal.templating import IdUrl
 
 EVENT_TITLES = {
     "created": lambda d: _("Support plan started"),
@@ -34,35 +33,6 @@ EVENT_TITLES = {
 }
 
 
-@cache
-def _statements():
-    """The provider's queries, built once (see portal.students.archive), selecting only the columns an
-    entry shows: loading ORM objects cost more than running the queries."""
-    from portal.accounts.models import User
-    from portal.plans.models import QuestionnaireRound
-
-    student_id = bindparam("student_id")
-    return {
-        "events": select(PlanEvent.kind, PlanEvent.detail, PlanEvent.staff_only, PlanEvent.actor_id, PlanEvent.at,
-                         User.display_name.label("actor_name"))
-        .outerjoin(User, User.id == PlanEvent.actor_id)
-        .where(PlanEvent.student_id == student_id).order_by(PlanEvent.id),
-        "responses": select(QuestionnaireResponse.on_behalf, QuestionnaireResponse.submitted_at,
-                            QuestionnaireResponse.updated_at, QuestionnaireResponse.filled_by_id,
-                            QuestionnaireResponse.round_id, QuestionnaireRound.name_zh, QuestionnaireRound.name_en)
-        .join(QuestionnaireRound, QuestionnaireRound.id == QuestionnaireResponse.round_id)
-        .where(QuestionnaireResponse.student_id == student_id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
-        .order_by(QuestionnaireResponse.id),
-        "interest": select(InterestResult.id, InterestResult.taken_at, InterestResult.code, InterestResult.taken_by_id)
-        .where(InterestResult.student_id == student_id).order_by(InterestResult.id),
-        "steps": select(SubsidyStep.at, SubsidyStep.step, SubsidyStep.note, SubsidyStep.by_id, SubsidyApplication.year)
-        .join(SubsidyApplication, SubsidyApplication.id == SubsidyStep.application_id)
-        .where(SubsidyApplication.student_id == student_id).order_by(SubsidyStep.id),
-        "loan": select(StudentLoan.recorded_at, StudentLoan.recorded_by_id)
-        .where(StudentLoan.student_id == student_id).order_by(StudentLoan.id).limit(1),
-    }
-
-
 @archive.provider
 def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     from portal.plans.services import localized
@@ -70,10 +40,14 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
 
     entries: list[archive.ArchiveEntry] = []
     plan_link = url_for("plans.my_plan") if for_student else url_for("plans.student_plan", student_id=student.id)
-    stmts, params = _statements(), {"student_id": student.id}
-    execute = plain_rows
 
-    for event in execute(stmts["events"], params):
+    events = db.session.execute(
+        select(PlanEvent.kind, PlanEvent.detail, PlanEvent.staff_only, PlanEvent.actor_id, PlanEvent.at,
+               User.display_name.label("actor_name"))
+        .outerjoin(User, User.id == PlanEvent.actor_id)
+        .where(PlanEvent.student_id == student.id).order_by(PlanEvent.id)
+    )
+    for event in events:
         title = EVENT_TITLES.get(event.kind, lambda d: event.kind)(event.detail or "")
         detail = event.detail if event.kind in ("reviewed", "suggested") else ""
         entries.append(archive.ArchiveEntry(
@@ -83,8 +57,15 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
             extra={"by": event.actor_name or ""},
         ))
 
-    answers_url = IdUrl("plans.answers", "b", student_id=student.id)
-    for response in execute(stmts["responses"], params):
+    responses = db.session.execute(
+        select(QuestionnaireResponse.on_behalf, QuestionnaireResponse.submitted_at, QuestionnaireResponse.updated_at,
+               QuestionnaireResponse.filled_by_id, QuestionnaireResponse.round_id, QuestionnaireRound.name_zh,
+               QuestionnaireRound.name_en)
+        .join(QuestionnaireRound, QuestionnaireRound.id == QuestionnaireResponse.round_id)
+        .where(QuestionnaireResponse.student_id == student.id, QuestionnaireResponse.status == ResponseStatus.SUBMITTED)
+        .order_by(QuestionnaireResponse.id)
+    )
+    for response in responses:
         if response.on_behalf:
             title = _("Questionnaire %(round)s recorded by a mentor after a talk", round=localized(response, "name"))
         else:
@@ -92,25 +73,36 @@ def plan_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveE
         entries.append(archive.ArchiveEntry(
             at=response.submitted_at or response.updated_at, kind="questionnaire", title=title,
             audience=archive.STUDENT, author_id=response.filled_by_id,
-            link=answers_url(response.round_id),
+            link=url_for("plans.answers", student_id=student.id, b=response.round_id),
         ))
 
-    result_url = IdUrl("plans.interest_result", "result_id")
-    for result in execute(stmts["interest"], params):
+    results = db.session.execute(
+        select(InterestResult.id, InterestResult.taken_at, InterestResult.code, InterestResult.taken_by_id)
+        .where(InterestResult.student_id == student.id).order_by(InterestResult.id)
+    )
+    for result in results:
         entries.append(archive.ArchiveEntry(
             at=result.taken_at, kind="interest", title=_("Career-interest test: code %(code)s", code=result.code),
             audience=archive.STUDENT, author_id=result.taken_by_id,
-            link=result_url(result.id),
+            link=url_for("plans.interest_result", result_id=result.id),
         ))
 
-    for step in execute(stmts["steps"], params):
+    steps = db.session.execute(
+        select(SubsidyStep.at, SubsidyStep.step, SubsidyStep.note, SubsidyStep.by_id, SubsidyApplication.year)
+        .join(SubsidyApplication, SubsidyApplication.id == SubsidyStep.application_id)
+        .where(SubsidyApplication.student_id == student.id).order_by(SubsidyStep.id)
+    )
+    for step in steps:
         entries.append(archive.ArchiveEntry(
             at=step.at, kind="subsidy",
             title=_("Job-seeking subsidy %(year)s: %(step)s", year=step.year, step=STEP_LABELS.get(step.step, step.step)),
             detail=step.note or "", audience=archive.STUDENT, author_id=step.by_id,
         ))
 
-    loan = next(iter(execute(stmts["loan"], params)), None)
+    loan = db.session.execute(
+        select(StudentLoan.recorded_at, StudentLoan.recorded_by_id)
+        .where(StudentLoan.student_id == student.id).order_by(StudentLoan.id).limit(1)
+    ).first()
     if loan is not None:
         entries.append(archive.ArchiveEntry(
             at=loan.recorded_at, kind="student_loan", title=_("National student loan recorded"),

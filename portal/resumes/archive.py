@@ -1,45 +1,34 @@
 """The resumes' part of a student's archive: each submission and each completed review."""
 from __future__ import annotations
 
-from functools import cache
+from flask import has_request_context, url_for
+from sqlalchemy import select
 
-from flask import has_request_context
-from sqlalchemy import bindparam, select
-
-from portal.rows import rows as plain_rows
+from portal.accounts.models import User
+from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.resumes.models import Resume, ResumeVersion, VersionStatus
 from portal.students import archive
 from portal.students.archive import STUDENT, ArchiveEntry
 
 
-@cache
-def _versions_stmt():
-    """Built once (see portal.students.archive); plain columns, the resume's title and the reviewer's name."""
-    from portal.accounts.models import User
-
-    return (
+@archive.provider
+def resume_entries(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
+    """One query: the student's versions with their resume's title and the reviewer's name."""
+    versions = db.session.execute(
         select(ResumeVersion.id, ResumeVersion.content, ResumeVersion.number, ResumeVersion.note,
                ResumeVersion.status, ResumeVersion.submitted_at, ResumeVersion.submitted_by_id,
                ResumeVersion.reviewed_at, ResumeVersion.reviewed_by_id, ResumeVersion.review_summary,
                Resume.title.label("resume_title"), User.display_name.label("reviewer_name"))
         .join(Resume, Resume.id == ResumeVersion.resume_id)
         .outerjoin(User, User.id == ResumeVersion.reviewed_by_id)
-        .where(ResumeVersion.student_id == bindparam("student_id"))
+        .where(ResumeVersion.student_id == student.id)
         .order_by(ResumeVersion.submitted_at)
     )
-
-
-@archive.provider
-def resume_entries(student, viewer, *, for_student: bool) -> list[ArchiveEntry]:
-    """One query: the student's versions with their resume's title and reviewer."""
-    from portal.templating import IdUrl
-
-    versions = plain_rows(_versions_stmt(), {"student_id": student.id})
-    version_url = IdUrl("resumes.version", "version_id") if has_request_context() else None
+    in_request = has_request_context()
     entries = []
     for version in versions:
-        link = version_url(version.id) if version_url else None
+        link = url_for("resumes.version", version_id=version.id) if in_request else None
         title = (version.content or {}).get("title") or version.resume_title
         entries.append(ArchiveEntry(
             at=version.submitted_at, kind="resume_submission", audience=STUDENT, author_id=version.submitted_by_id,

@@ -1,11 +1,9 @@
 """The group sessions a student registered for, waited for and attended, in their archive."""
 from __future__ import annotations
 
-from functools import cache
+from sqlalchemy import select
 
-from sqlalchemy import bindparam, select
-
-from portal.rows import rows as plain_rows
+from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.models_base import utcnow
 from portal.sessions.forms import KIND_LABELS
@@ -57,9 +55,8 @@ def _entry(row, now) -> archive.ArchiveEntry:
     )
 
 
-@cache
-def _registrations_stmt():
-    """Built once (see portal.students.archive); plain columns of the registration and its session."""
+def _registrations_stmt(student_id: int):
+    """Plain columns of the student's registrations and their sessions."""
     return (
         select(Registration.registered_at, Registration.status, Registration.cancelled_at, Registration.attended,
                Registration.promoted_at, Registration.rating, GroupSession.id.label("session_id"),
@@ -67,7 +64,7 @@ def _registrations_stmt():
                GroupSession.cancelled_at.label("session_cancelled_at"), GroupSession.starts_at, GroupSession.kind,
                GroupSession.place)
         .join(GroupSession, GroupSession.id == Registration.session_id)
-        .where(Registration.student_id == bindparam("student_id")).order_by(Registration.id)
+        .where(Registration.student_id == student_id).order_by(Registration.id)
     )
 
 
@@ -75,6 +72,6 @@ def _registrations_stmt():
 def session_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     """One entry per session the student registered for; one query. The student, their mentors and
     admins may see them (nothing in them is sensitive; the rating comment stays with the host)."""
-    rows = plain_rows(_registrations_stmt(), {"student_id": student.id})
+    rows = db.session.execute(_registrations_stmt(student.id))
     now = utcnow()
     return [_entry(row, now) for row in rows]

@@ -4,9 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("students", __name__)
 
-from portal.students import (
-    import_routes,  # noqa: E402,F401
-    routes,  # noqa: E402,F401
+from portal.students import (  # noqa: E402,F401
+    caseload_routes,
+    import_routes,
+    ledger_routes,
+    routes,
 )
 
 blueprints = [bp]

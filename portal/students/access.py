@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, select
 
 from portal.extensions import db
 from portal.students.models import MentorAssignment, Student
@@ -26,7 +26,10 @@ def signed_in_student() -> Student:
 
 
 def is_assigned_mentor(user, student: Student | int) -> bool:
-    """True when the user is one of the student's assigned mentors."""
+    """True when the user is one of the student's assigned mentors (answered from the student's
+    mentors when they were loaded with the student, as a student's record page loads them)."""
+    if isinstance(student, Student) and "assignments" in inspect(student).dict:
+        return any(assignment.mentor_id == user.id for assignment in student.assignments)
     student_id = student if isinstance(student, int) else student.id
     return bool(db.session.scalar(
         select(exists().where(MentorAssignment.student_id == student_id, MentorAssignment.mentor_id == user.id))

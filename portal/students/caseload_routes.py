@@ -2,29 +2,26 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, policy, settings
 from portal.accounts.models import User
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.formutil import choices
 from portal.htmx import render
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.pagination import paginate_rows
-from portal.students import bp, caseload, labels, ledger, services
+from portal.pagination import paginate
+from portal.students import assignments, bp, caseload, ledger
 from portal.students.forms import (
-    AssignForm,
     AssignmentFilterForm,
     BulkAssignForm,
     CaseloadFilterForm,
     CaseloadSettingsForm,
-    EmptyForm,
 )
-from portal.students.routes import get_student_or_404
-from portal.students.services import StudentError
+from portal.students.loaders import form_errors
 
 
 @bp.route("/caseload")
@@ -40,13 +37,12 @@ def caseload_page():
             priority=form.priority.data or None, kind=form.kind.data or None, attention=form.attention.data or None,
             sort=form.sort.data or "priority",
         )
-    rows_stmt, count_stmt, values = caseload.caseload_statements(current_user, filters)
-    page = paginate_rows(rows_stmt, count=count_stmt, params=values)
+    page = paginate(caseload.caseload_query(current_user, filters))
     days = caseload.no_contact_days()
-    rows = caseload.caseload_rows(current_user, page.items, no_contact=days, labeller=labels.Labeller(str(get_locale())))
     response = render(
         "students/caseload.html", "students/_caseload_results.html", status=200 if valid else 400,
-        form=form, page=page, rows=rows, no_contact_days=days,
+        form=form, page=page, rows=caseload.caseload_rows(current_user, page.items, no_contact=days),
+        no_contact_days=days,
     )
     audit.record_view(current_user, "caseload.viewed", target_type="Caseload", detail=f"page={page.page}")
     return response
@@ -54,21 +50,14 @@ def caseload_page():
 
 # --- the office: assigning students to mentors ----------------------------------------------------
 
-_MENTOR_BLANKS = {"any": _l("Any mentor"), "choose": _l("Choose a mentor")}
-
-
-def _mentor_choices(blank: str | None = None) -> tuple:
-    """Every active mentor with the size of their caseload, after a blank "any"/"choose" option:
-    kept as the filter lists are (portal.kept), so the 200 options are written once per language."""
-    def build() -> tuple:
-        loads = caseload.mentor_loads()
-        # translated once, filled in 200 times: gettext per mentor would cost more than the page's queries
-        pattern = _("%(name)s (%(username)s, %(n)d students)")
-        pairs = [(str(m.id), pattern % {"name": m.display_name, "username": m.username, "n": loads.get(m.id, 0)})
-                 for m in caseload.active_mentors()]
-        return tuple(choices(([("", _MENTOR_BLANKS[blank])] if blank else []) + pairs))
-
-    return caseload.MENTOR_CHOICES.get((str(get_locale()), blank), build)
+def _mentor_choices(blank: str | None = None) -> list:
+    """Every active mentor with the size of their caseload, after a blank "any"/"choose" option."""
+    # translated once, filled in for each of the 200 mentors
+    pattern = _("%(name)s (%(username)s, %(n)d students)")
+    pairs = [(str(mentor_id), pattern % {"name": name, "username": username, "n": n})
+             for mentor_id, username, name, n in caseload.mentor_loads()]
+    first = {"any": [("", _l("Any mentor"))], "choose": [("", _l("Choose a mentor"))]}.get(blank, [])
+    return choices(first + pairs)
 
 
 def _assignment_filters(source) -> tuple[AssignmentFilterForm, caseload.AssignmentFilters, bool]:
@@ -96,7 +85,7 @@ def _assignment_filters(source) -> tuple[AssignmentFilterForm, caseload.Assignme
 def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
     form, filters, valid = _assignment_filters(request.args)
     form.mentor_filter.choices = _mentor_choices("any")
-    page = paginate_rows(caseload.assignment_query(filters))
+    page = paginate(caseload.assignment_query(filters))
     if bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
     bulk_form.mentor.choices = _mentor_choices("choose")
@@ -104,9 +93,7 @@ def _caseloads_page(*, bulk_form=None, settings_form=None, status: int = 200):
         settings_form = CaseloadSettingsForm(formdata=None, no_contact_days=caseload.no_contact_days())
     return render(
         "students/caseloads.html", "students/_caseloads_results.html", status=status if valid else 400,
-        form=form, page=page, bulk_form=bulk_form,
-        rows=caseload.assignment_rows_html(page.items, caseload.mentors_of([s.id for s in page.items]),
-                                           labels.Labeller(str(get_locale()))),
+        form=form, page=page, bulk_form=bulk_form, rows=caseload.assignment_rows(page.items),
         settings_form=settings_form,
         # a college's classes to pick from (the whole university's would be hundreds)
         class_names=caseload.class_names(filters.college) if filters.college else [],
@@ -128,7 +115,7 @@ def caseloads_assign():
     form = BulkAssignForm()
     form.mentor.choices = _mentor_choices("choose")
     if not form.validate_on_submit():
-        flash(_("Please check the form.") + " " + " ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        flash(_("Please check the form.") + " " + form_errors(form), "error")
         return _caseloads_page(bulk_form=form, status=400)
     mentor = db.session.get(User, int(form.mentor.data))
     if form.target.data == "filtered":
@@ -146,9 +133,9 @@ def caseloads_assign():
         except ValueError:
             abort(400)
     try:
-        n = services.bulk_assign(mentor, student_ids, kind=form.kind.data, actor=current_user)
+        n = assignments.bulk_assign(mentor, student_ids, kind=form.kind.data, actor=current_user)
         db.session.commit()
-    except StudentError as error:
+    except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "error")
         return _caseloads_page(bulk_form=form, status=400)
@@ -176,47 +163,3 @@ def caseload_settings():
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("students.caseloads"))
-
-
-@bp.post("/students/<int:student_id>/mentors")
-@login_required
-def assign_one(student_id: int):
-    student = get_student_or_404(student_id)
-    policy.require("caseload.assign")
-    form = AssignForm()
-    form.mentor.choices = _mentor_choices()
-    if not form.validate_on_submit():
-        flash(_("Choose a mentor and how they support the student."), "error")
-        from portal.students.routes import _profile_page
-
-        return _profile_page(student, status=400)
-    mentor = db.session.get(User, int(form.mentor.data))
-    try:
-        services.assign_mentor(student, mentor, kind=form.kind.data, actor=current_user)
-        db.session.commit()
-    except StudentError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("students.profile", student_id=student.id))
-    except IntegrityError:
-        db.session.rollback()
-        flash(_("Someone else changed these assignments at the same moment. Nothing was saved; please try again."), "error")
-        return redirect(url_for("students.profile", student_id=student.id)), 409
-    flash(_("%(name)s now supports this student.", name=mentor.display_name), "success")
-    return redirect(url_for("students.profile", student_id=student.id))
-
-
-@bp.post("/students/<int:student_id>/mentors/<int:mentor_id>/remove")
-@login_required
-def unassign_one(student_id: int, mentor_id: int):
-    student = get_student_or_404(student_id)
-    policy.require("caseload.assign")
-    mentor = db.session.get(User, mentor_id)
-    if mentor is None:
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.unassign(student, mentor, actor=current_user)
-    db.session.commit()
-    flash(_("%(name)s no longer has this student on their caseload.", name=mentor.display_name), "success")
-    return redirect(url_for("students.profile", student_id=student.id))

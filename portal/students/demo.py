@@ -20,7 +20,7 @@ from portal.students.models import (
     Student,
     Verification,
 )
-from portal.students.services import DEFAULT_CHECKLIST, ensure_default_checklist
+from portal.students.claims import DEFAULT_CHECKLIST, ensure_default_checklist
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEST = {"贵州", "云南", "甘肃", "广西", "四川", "重庆", "西藏", "青海", "宁夏", "新疆", "内蒙古", "陕西"}

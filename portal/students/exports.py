@@ -1,10 +1,16 @@
 """The student's own archive as a download: the same facts as a readable PDF and as JSON."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.i18n import datetime_filter
 from portal.i18n import gettext as _
-from portal.students import archive, labels, services
+from portal.models_base import utcnow
+from portal.students import archive, labels
+from portal.students.claims import claim_visible_to_student
 from portal.students.ledger import plain_text
-from portal.students.models import Student
+from portal.students.models import HardshipClaim, Student
 
 
 def archive_data(student: Student, viewer) -> dict:
@@ -13,8 +19,6 @@ def archive_data(student: Student, viewer) -> dict:
     Staff working notes (verification checklists, notes shared only among mentors, anyone's private
     notes) are not the student's to read and are left out; the timeline says what they did see.
     """
-    from portal.i18n import datetime_filter
-
     user = student.user
 
     def lab(mapping, value):
@@ -54,13 +58,8 @@ def archive_data(student: Student, viewer) -> dict:
         for a in sorted(student.assignments, key=lambda a: a.kind != "primary")
     ]
     support = []
-    from sqlalchemy import select
-
-    from portal.extensions import db
-    from portal.students.models import HardshipClaim
-
     for claim in db.session.scalars(select(HardshipClaim).where(HardshipClaim.student_id == student.id)):
-        if services.claim_visible_to_student(claim):
+        if claim_visible_to_student(claim):
             support.append({
                 "category": labels.category_label(claim.category, claim.level),
                 "status": labels.label(labels.STUDENT_STATUSES, claim.status),
@@ -77,7 +76,7 @@ def archive_data(student: Student, viewer) -> dict:
     ]
     return {
         "title": _("Employment archive of %(name)s", name=user.display_name),
-        "generated_at": datetime_filter(services.utcnow()),
+        "generated_at": datetime_filter(utcnow()),
         "profile": profile,
         "intentions": intentions,
         "mentors": mentors,

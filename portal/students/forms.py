@@ -1,4 +1,4 @@
-"""Forms of the students feature: one per use case; the rules themselves live in services.py."""
+"""Forms of the students feature, one per use case; the rules live in the sub-modules (claims, profiles…)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

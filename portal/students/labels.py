@@ -216,27 +216,24 @@ def category_label(category: str, level: str | None = None, *, short: bool = Fal
     return text
 
 
-# Translated labels by locale, kept for the life of the process: the catalogue does not change
-# while it runs, and a list page would otherwise translate the same few words hundreds of times.
-_TRANSLATED: dict[tuple, str] = {}
-
-
 class Labeller:
-    """label() and category_label() for templates, bound to one locale and memoised."""
+    """label() and category_label() for the rows of one response: each label translated once, however
+    many rows show it. `locale` names the language the labels are in (the request's)."""
 
-    def __init__(self, locale: str):
+    def __init__(self, locale: str | None = None):
         self.locale = locale
+        self._known: dict[tuple, str] = {}
 
     def label(self, mapping: dict, value) -> str:
-        key = (self.locale, id(mapping), value)
-        text = _TRANSLATED.get(key)
+        key = (id(mapping), value)
+        text = self._known.get(key)
         if text is None:
-            text = _TRANSLATED[key] = label(mapping, value)
+            text = self._known[key] = label(mapping, value)
         return text
 
     def category_label(self, category: str, level: str | None = None, short: bool = False) -> str:
-        key = (self.locale, "category", category, level, short)
-        text = _TRANSLATED.get(key)
+        key = ("category", category, level, short)
+        text = self._known.get(key)
         if text is None:
-            text = _TRANSLATED[key] = category_label(category, level, short=short)
+            text = self._known[key] = category_label(category, level, short=short)
         return text

@@ -10,18 +10,20 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from portal import audit, policy
+from portal.cache import cached
+from portal.clock import local_zone
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.htmx import render
 from portal.i18n import gettext as _
-from portal.students import bp, labels, ledger, services
+from portal.models_base import utcnow
+from portal.students import bp, claims, ledger
 from portal.students.forms import ChecklistItemForm, EmptyForm, LedgerFilterForm
+from portal.students.loaders import attach_error
 from portal.students.models import ChecklistItem
-from portal.students.routes import attach_error
-from portal.students.services import StudentError
 
 
 def _filters() -> tuple[LedgerFilterForm, ledger.LedgerFilters, bool]:
@@ -45,9 +47,10 @@ def ledger_page():
     policy.require("ledger.view")
     form, filters, valid = _filters()
     page = ledger.ledger_page(current_user, filters, page=request.args.get("page", 1, type=int) or 1)
-    counts = ledger.category_counts(current_user, filters)
-    rows = ledger.ledger_rows_html(
-        ledger.listed_claims(page.items, labeller=labels.Labeller(str(get_locale())), zone=services.local_zone()))
+    # a few figures drawn from every claim in scope, on every view: kept until the ledger changes
+    counts = cached("ledger.category_counts", lambda: ledger.category_counts(current_user, filters),
+                    tables=ledger.COUNTED_TABLES, args=filters.student_filters())
+    rows = ledger.labelled(page.items)
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
     response = render(
         "students/ledger.html", "students/_ledger_results.html", status=200 if valid else 400,
@@ -72,7 +75,7 @@ def ledger_export():
     db.session.commit()
     response = make_response(data)
     response.mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    stamp = services.utcnow().astimezone(services.local_zone()).strftime("%Y%m%d-%H%M")
+    stamp = utcnow().astimezone(local_zone()).strftime("%Y%m%d-%H%M")
     response.headers["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.xlsx"'
     return response
 
@@ -87,9 +90,9 @@ def get_item_or_404(item_id: int) -> ChecklistItem:
 
 
 def _checklist_page(*, add_form=None, edit_forms=None, status: int = 200):
-    if services.ensure_default_checklist():
+    if claims.ensure_default_checklist():
         db.session.commit()
-    items = services.checklist_items(include_inactive=True)
+    items = claims.checklist_items(include_inactive=True)
     forms = {item.id: ChecklistItemForm(formdata=None, prefix=f"item{item.id}", obj=item) for item in items}
     forms.update(edit_forms or {})
     return render_template(
@@ -112,8 +115,8 @@ def checklist_add():
     form = ChecklistItemForm(prefix="new")
     if form.validate_on_submit():
         try:
-            services.add_checklist_item(label_zh=form.label_zh.data, label_en=form.label_en.data, actor=current_user)
-        except StudentError as error:
+            claims.add_checklist_item(label_zh=form.label_zh.data, label_en=form.label_en.data, actor=current_user)
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "label_zh")
             return _checklist_page(add_form=form, status=400)
@@ -131,8 +134,8 @@ def checklist_update(item_id: int):
     form = ChecklistItemForm(prefix=f"item{item.id}")
     if form.validate_on_submit():
         try:
-            services.rename_checklist_item(item, label_zh=form.label_zh.data, label_en=form.label_en.data, actor=current_user)
-        except StudentError as error:
+            claims.rename_checklist_item(item, label_zh=form.label_zh.data, label_en=form.label_en.data, actor=current_user)
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "label_zh")
             return _checklist_page(edit_forms={item_id: form}, status=400)
@@ -149,7 +152,7 @@ def checklist_toggle(item_id: int):
     item = get_item_or_404(item_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.set_checklist_item_active(item, not item.active, actor=current_user)
+    claims.set_checklist_item_active(item, not item.active, actor=current_user)
     db.session.commit()
     flash(_("The item is in use again.") if item.active else _("The item is no longer offered; past checks keep it."), "success")
     return redirect(url_for("students.checklist"))
@@ -163,7 +166,7 @@ def checklist_move(item_id: int):
     direction = request.args.get("direction") or request.form.get("direction")
     if direction not in ("up", "down") or not EmptyForm().validate_on_submit():
         abort(400)
-    services.move_checklist_item(item, direction)
+    claims.move_checklist_item(item, direction)
     db.session.commit()
     return redirect(url_for("students.checklist"))
 

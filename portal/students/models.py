@@ -347,7 +347,7 @@ class SpendingRecord(db.Model):
     __tablename__ = "spending_records"
     __table_args__ = (
         UniqueConstraint("student_id", "month", name="uq_spending_records_student_month"),
-        # the latest months of data are found by walking this index (signals.reference_months)
+        # the latest months of data are found by walking this index (signals.latest_months)
         Index("ix_spending_records_month", "month"),
     )
 

@@ -1,30 +1,37 @@
-"""Profiles, the ledger, verification, caseloads, interventions and the archive."""
+"""Profiles, the student's own pages, a student's record, claims, interventions and the archive."""
 from __future__ import annotations
 
-import functools
 import json
 from datetime import datetime
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, policy
+from portal.accounts.models import User
+from portal.clock import local_to_utc, local_zone
+from portal.errors import RuleViolation
 from portal.extensions import db
-from portal.htmx import is_htmx
+from portal.formutil import choices
+from portal.htmx import is_htmx, render
 from portal.i18n import gettext as _
-from portal.students import archive, bp, labels, services
+from portal.models_base import utcnow
+from portal.students import (
+    archive,
+    assignments,
+    bp,
+    caseload,
+    claims,
+    hooks,
+    interventions,
+    labels,
+    profiles,
+)
+from portal.students.access import signed_in_student
 from portal.students.forms import (
+    AssignForm,
     ClaimEvidenceForm,
     ClaimForm,
     ContactForm,
@@ -35,33 +42,18 @@ from portal.students.forms import (
     SupportRequestForm,
     VerifyForm,
 )
-from portal.students.models import (
-    HardshipClaim,
-    Intervention,
-    InterventionRevision,
-    MentorAssignment,
-    Student,
-    Verification,
+from portal.students.loaders import (
+    attach_error,
+    get_claim_or_404,
+    get_intervention_or_404,
+    get_student_or_404,
 )
-from portal.students.services import StudentError
-from portal.widgets import check_items_html, select_html
+from portal.students.models import HardshipClaim, Intervention, Student, Visibility
 
 
 @bp.context_processor
 def _labels():
-    from flask_babel import get_locale
-
-    labeller = labels.Labeller(str(get_locale()))
-    return {"labels": labels, "label": labeller.label, "category_label": labeller.category_label, "from_iso": _from_iso,
-            "local_date": _local_date, "select_html": select_html,
-            "check_items_html": check_items_html}
-
-
-def _local_date(value) -> str:
-    """The day in the office's zone, as the |date filter shows it, without Babel's per-call cost."""
-    if value is None:
-        return ""
-    return value.astimezone(services.local_zone()).strftime("%Y-%m-%d")
+    return {"labels": labels, "label": labels.label, "category_label": labels.category_label, "from_iso": _from_iso}
 
 
 def _from_iso(value: str | None) -> datetime | None:
@@ -69,73 +61,6 @@ def _from_iso(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-# --- loaders: 404 before anything else ------------------------------------------------------
-
-@functools.cache
-def _student_stmt():
-    """Built once with the id as a parameter: deriving a new statement's cache key (options included)
-    cost about as much as running it, on every student page."""
-    return select(Student).where(Student.id == bindparam("student_id")).options(
-        joinedload(Student.user), selectinload(Student.assignments).joinedload(MentorAssignment.mentor)
-    )
-
-
-@functools.cache
-def _student_with_user_stmt():
-    """The student and their account only, for pages that do not show the mentors (the archive)."""
-    return select(Student).where(Student.id == bindparam("student_id")).options(joinedload(Student.user))
-
-
-def get_student_or_404(student_id: int, *, with_mentors: bool = True) -> Student:
-    stmt = _student_stmt() if with_mentors else _student_with_user_stmt()
-    student = db.session.scalar(stmt, {"student_id": student_id})
-    if student is None:
-        abort(404)
-    return student
-
-
-def get_claim_or_404(claim_id: int) -> HardshipClaim:
-    claim = db.session.scalar(
-        select(HardshipClaim).where(HardshipClaim.id == claim_id).options(
-            joinedload(HardshipClaim.student).joinedload(Student.user),
-            joinedload(HardshipClaim.created_by),
-            selectinload(HardshipClaim.verifications).joinedload(Verification.decided_by),
-        )
-    )
-    if claim is None:
-        abort(404)
-    return claim
-
-
-def get_intervention_or_404(intervention_id: int) -> Intervention:
-    intervention = db.session.scalar(
-        select(Intervention).where(Intervention.id == intervention_id).options(
-            joinedload(Intervention.student).joinedload(Student.user),
-            joinedload(Intervention.author),
-            selectinload(Intervention.revisions).joinedload(InterventionRevision.edited_by),
-        )
-    )
-    if intervention is None:
-        abort(404)
-    return intervention
-
-
-def own_student() -> Student:
-    """The signed-in student's own record; anyone else is refused."""
-    student = services.student_of_user(current_user) if current_user.is_student else None
-    policy.require("student.edit_own", student)
-    return student
-
-
-def form_errors(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def attach_error(form, error: StudentError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = list(field.errors) + [str(error)]
 
 
 def _recorded(page, action: str, target):
@@ -148,10 +73,10 @@ def _recorded(page, action: str, target):
 # --- the student's own profile and intentions -------------------------------------------------
 
 def _visible_requests(student: Student) -> list[HardshipClaim]:
-    claims = db.session.scalars(
+    found = db.session.scalars(
         select(HardshipClaim).where(HardshipClaim.student_id == student.id).order_by(HardshipClaim.created_at)
     )
-    return [c for c in claims if services.claim_visible_to_student(c)]
+    return [claim for claim in found if claims.claim_visible_to_student(claim)]
 
 
 def _contact_form(student: Student) -> ContactForm:
@@ -184,15 +109,16 @@ def _my_profile_page(student: Student, *, contact_form=None, intentions_form=Non
 @bp.route("/me/profile")
 @login_required
 def my_profile():
-    student = own_student()
+    student = signed_in_student()
     return _my_profile_page(student)
 
 
 def _own_card(fragment: str, form_name: str, form, student: Student, *, saved: bool, status: int):
+    """After saving a card of the student's own profile: the card alone for htmx (saved, or with the
+    form's errors); otherwise back to the profile (302, as the route sweep expects), or the profile
+    again with the errors."""
     if is_htmx():
-        response = make_response(render_template(fragment, student=student, saved=saved, **{form_name: form}), status)
-        response.vary.add("HX-Request")
-        return response
+        return render(fragment, fragment, status=status, student=student, saved=saved, **{form_name: form})
     if saved:
         flash(_("Saved."), "success")
         return redirect(url_for("students.my_profile"))
@@ -202,12 +128,12 @@ def _own_card(fragment: str, form_name: str, form, student: Student, *, saved: b
 @bp.post("/me/profile/contact")
 @login_required
 def my_contact():
-    student = own_student()
+    student = signed_in_student()
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            services.update_contact(student, actor=current_user, phone=form.phone.data, email=form.email.data)
-        except StudentError as error:
+            profiles.update_contact(student, actor=current_user, phone=form.phone.data, email=form.email.data)
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "phone")
         else:
@@ -219,17 +145,17 @@ def my_contact():
 @bp.post("/me/profile/intentions")
 @login_required
 def my_intentions():
-    student = own_student()
+    student = signed_in_student()
     form = IntentionsForm()
     if form.validate_on_submit():
         try:
-            services.update_intentions(
+            profiles.update_intentions(
                 student, actor=current_user, regions=form.regions.data or [],
                 hospital_levels=form.hospital_levels.data or [], post_types=form.post_types.data or [],
                 grassroots_openness=form.grassroots_openness.data, further_study=form.further_study.data,
                 standardized_training=form.standardized_training.data, note=form.note.data,
             )
-        except StudentError as error:
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "regions")
         else:
@@ -242,16 +168,16 @@ def my_intentions():
 @login_required
 def my_support():
     """A private page where a student can tell the office about their situation."""
-    student = own_student()
+    student = signed_in_student()
     form = SupportRequestForm()
     status = 200
     if form.validate_on_submit():
         try:
-            services.self_declare(student, category=form.category.data, note=form.note.data)
-        except StudentError as error:
+            claims.self_declare(student, category=form.category.data, note=form.note.data)
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "category")
-            status = 409 if isinstance(error, services.AlreadyExists) else 400
+            status = error.status
         except IntegrityError:
             db.session.rollback()
             form.category.errors = [_("You have already told us about this. Your mentor will be in touch; you can "
@@ -271,9 +197,8 @@ def my_support():
 @bp.route("/me/archive")
 @login_required
 def my_archive():
-    student = own_student()
-    return render_template("students/my_archive.html", student=student, entries=archive.timeline(student, current_user),
-                           timeline_items=archive.timeline_items_html)
+    student = signed_in_student()
+    return render_template("students/my_archive.html", student=student, entries=archive.timeline(student, current_user))
 
 
 @bp.route("/me/archive/download")
@@ -282,7 +207,7 @@ def my_archive_download():
     """Everything the portal holds about the student that they may see: PDF to read, JSON to keep."""
     from portal.students import exports
 
-    student = own_student()
+    student = signed_in_student()
     fmt = request.args.get("format", "pdf")
     if fmt not in ("pdf", "json"):
         abort(400)
@@ -314,61 +239,44 @@ def profile(student_id: int):
     return _recorded(_profile_page(student), "student.viewed", student)
 
 
-@functools.cache
-def _profile_stmts():
-    """The record's ledger and its ten latest interventions (as services.visible_interventions selects them
-    for staff): plain columns with the names joined, built once with the ids as parameters."""
-    from sqlalchemy import or_
-    from sqlalchemy.orm import aliased
-
-    from portal.accounts.models import User
-    from portal.students.models import Visibility
-
-    decided_by, author = aliased(User), aliased(User)
-    claims = (
-        select(HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
-               HardshipClaim.status, HardshipClaim.decided_at, decided_by.display_name.label("decided_by_name"))
-        .outerjoin(decided_by, decided_by.id == HardshipClaim.decided_by_id)
-        .where(HardshipClaim.student_id == bindparam("student_id")).order_by(HardshipClaim.category)
-    )
-    interventions = (
-        select(Intervention.id, Intervention.type, Intervention.occurred_at, Intervention.channel,
-               Intervention.visibility, Intervention.follow_up_on, Intervention.follow_up_done,
-               author.display_name.label("author_name"))
-        .outerjoin(author, author.id == Intervention.author_id)
-        .where(Intervention.student_id == bindparam("student_id"),
-               or_(Intervention.visibility != Visibility.PRIVATE, Intervention.author_id == bindparam("viewer_id")))
-        .order_by(Intervention.occurred_at.desc(), Intervention.id.desc()).limit(10)
-    )
-    return claims, interventions
+def _mentor_choices() -> list:
+    """Every active mentor, for assigning one to a student."""
+    return choices([(str(m.id), f"{m.display_name} ({m.username})") for m in caseload.active_mentors()])
 
 
 def _profile_page(student: Student, *, claim_form=None, status: int = 200):
-    from portal.formutil import choices
-    from portal.students.caseload import active_mentors
-    from portal.students.forms import AssignForm
-
-    claims_stmt, interventions_stmt = _profile_stmts()
-    claims = db.session.execute(claims_stmt, {"student_id": student.id}).all()
-    interventions = db.session.execute(
-        interventions_stmt, {"student_id": student.id, "viewer_id": current_user.id}
+    ledger_rows = db.session.execute(
+        select(HardshipClaim.id, HardshipClaim.category, HardshipClaim.level, HardshipClaim.source,
+               HardshipClaim.status, HardshipClaim.decided_at, User.display_name.label("decided_by_name"))
+        .outerjoin(User, User.id == HardshipClaim.decided_by_id)
+        .where(HardshipClaim.student_id == student.id).order_by(HardshipClaim.category)
+    ).all()
+    # the ten latest interventions, as interventions.visible_interventions selects them for staff
+    latest = db.session.execute(
+        select(Intervention.id, Intervention.type, Intervention.occurred_at, Intervention.channel,
+               Intervention.visibility, Intervention.follow_up_on, Intervention.follow_up_done,
+               User.display_name.label("author_name"))
+        .outerjoin(User, User.id == Intervention.author_id)
+        .where(Intervention.student_id == student.id,
+               or_(Intervention.visibility != Visibility.PRIVATE, Intervention.author_id == current_user.id))
+        .order_by(Intervention.occurred_at.desc(), Intervention.id.desc()).limit(10)
     ).all()
     assign_form = None
     if policy.may(current_user, "caseload.assign"):
         assign_form = AssignForm(formdata=None)
-        assign_form.mentor.choices = choices([(str(m.id), f"{m.display_name} ({m.username})") for m in active_mentors()])
+        assign_form.mentor.choices = _mentor_choices()
     return render_template(
         "students/profile.html",
         student=student,
-        claims=claims,
-        interventions=interventions,
+        claims=ledger_rows,
+        interventions=latest,
         claim_form=claim_form or ClaimForm(formdata=None),
         assign_form=assign_form,
         button_form=EmptyForm(formdata=None),
         mentors=sorted(student.assignments, key=lambda a: (a.kind != "primary", a.mentor.display_name)),
-        last_contact=max((i.occurred_at for i in interventions), default=None),
-        next_appointment=services.next_appointment(student),
-        outcome=services.outcome_status(student),
+        last_contact=max((i.occurred_at for i in latest), default=None),
+        next_appointment=hooks.next_appointment(student),
+        outcome=hooks.outcome_status(student),
     ), status
 
 
@@ -384,11 +292,11 @@ def edit(student_id: int):
     form = RecordForm()
     if form.validate_on_submit():
         try:
-            services.update_record(
+            profiles.update_record(
                 student, actor=current_user, national_id=form.national_id.data or None,
-                **{name: getattr(form, name).data for name in services.RECORD_FIELDS},
+                **{name: getattr(form, name).data for name in profiles.RECORD_FIELDS},
             )
-        except StudentError as error:
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "display_name")
         else:
@@ -407,13 +315,13 @@ def claim_new(student_id: int):
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            claim = services.add_claim(student, actor=current_user, category=form.category.data, source=form.source.data,
-                                       level=form.level.data or None, evidence_notes=form.evidence_notes.data)
+            claim = claims.add_claim(student, actor=current_user, category=form.category.data, source=form.source.data,
+                                     level=form.level.data or None, evidence_notes=form.evidence_notes.data)
             db.session.commit()
-        except StudentError as error:
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "category")
-            return _profile_page(student, claim_form=form, status=409 if isinstance(error, services.AlreadyExists) else 400)
+            return _profile_page(student, claim_form=form, status=error.status)
         except IntegrityError:
             db.session.rollback()
             form.category.errors = [_("This student already has this category in the ledger; open it to verify or update it.")]
@@ -423,17 +331,61 @@ def claim_new(student_id: int):
     return _profile_page(student, claim_form=form, status=400)
 
 
+# --- the office: a student's mentors ----------------------------------------------------------------
+
+@bp.post("/students/<int:student_id>/mentors")
+@login_required
+def assign_one(student_id: int):
+    student = get_student_or_404(student_id)
+    policy.require("caseload.assign")
+    form = AssignForm()
+    form.mentor.choices = _mentor_choices()
+    if not form.validate_on_submit():
+        flash(_("Choose a mentor and how they support the student."), "error")
+        return _profile_page(student, status=400)
+    mentor = db.session.get(User, int(form.mentor.data))
+    try:
+        assignments.assign_mentor(student, mentor, kind=form.kind.data, actor=current_user)
+        db.session.commit()
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("students.profile", student_id=student.id))
+    except IntegrityError:
+        db.session.rollback()
+        flash(_("Someone else changed these assignments at the same moment. Nothing was saved; please try again."), "error")
+        return redirect(url_for("students.profile", student_id=student.id)), 409
+    flash(_("%(name)s now supports this student.", name=mentor.display_name), "success")
+    return redirect(url_for("students.profile", student_id=student.id))
+
+
+@bp.post("/students/<int:student_id>/mentors/<int:mentor_id>/remove")
+@login_required
+def unassign_one(student_id: int, mentor_id: int):
+    student = get_student_or_404(student_id)
+    policy.require("caseload.assign")
+    mentor = db.session.get(User, mentor_id)
+    if mentor is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    assignments.unassign(student, mentor, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s no longer has this student on their caseload.", name=mentor.display_name), "success")
+    return redirect(url_for("students.profile", student_id=student.id))
+
+
 # --- staff: one claim, its evidence and its verification ------------------------------------------
 
 def _claim_page(claim: HardshipClaim, *, verify_form=None, evidence_form=None, status: int = 200):
-    items = services.checklist_items(include_inactive=True)
-    names = {item.key: services.checklist_label(item) for item in items}
+    items = claims.checklist_items(include_inactive=True)
+    names = {item.key: claims.checklist_label(item) for item in items}
     active = [item for item in items if item.active]
     if verify_form is None:
         verify_form = VerifyForm(formdata=None, level=claim.level or "")
     if evidence_form is None:
         evidence_form = ClaimEvidenceForm(formdata=None, level=claim.level or "", evidence_notes=claim.evidence_notes)
-    verify_form.checked.choices = [(item.key, services.checklist_label(item)) for item in active]
+    verify_form.checked.choices = [(item.key, names[item.key]) for item in active]
     return render_template(
         "students/claim.html", claim=claim, student=claim.student, verify_form=verify_form,
         evidence_form=evidence_form, checklist_names=names,
@@ -455,12 +407,12 @@ def claim_verify(claim_id: int):
     claim = get_claim_or_404(claim_id)
     policy.require("ledger.verify", claim.student)
     form = VerifyForm()
-    form.checked.choices = [(item.key, item.key) for item in services.checklist_items(include_inactive=True)]
+    form.checked.choices = [(item.key, item.key) for item in claims.checklist_items(include_inactive=True)]
     if form.validate_on_submit():
         try:
-            services.verify_claim(claim, actor=current_user, decision=form.decision.data, checked=form.checked.data or [],
-                                  note=form.note.data, level=form.level.data or None)
-        except StudentError as error:
+            claims.verify_claim(claim, actor=current_user, decision=form.decision.data, checked=form.checked.data or [],
+                                note=form.note.data, level=form.level.data or None)
+        except RuleViolation as error:
             db.session.rollback()
             claim = get_claim_or_404(claim_id)
             attach_error(form, error, "decision")
@@ -479,8 +431,9 @@ def claim_evidence(claim_id: int):
     form = ClaimEvidenceForm()
     if form.validate_on_submit():
         try:
-            services.update_claim(claim, actor=current_user, level=form.level.data or None, evidence_notes=form.evidence_notes.data)
-        except StudentError as error:
+            claims.update_claim(claim, actor=current_user, level=form.level.data or None,
+                                evidence_notes=form.evidence_notes.data)
+        except RuleViolation as error:
             db.session.rollback()
             claim = get_claim_or_404(claim_id)
             attach_error(form, error, "level")
@@ -494,10 +447,10 @@ def claim_evidence(claim_id: int):
 # --- interventions ---------------------------------------------------------------------------------
 
 def _intervention_values(form: InterventionForm) -> dict:
-    return services.intervention_values(
+    return interventions.intervention_values(
         type=form.type.data,
         channel=form.channel.data,
-        occurred_at=services.local_to_utc(form.occurred_on.data, form.occurred_time.data),
+        occurred_at=local_to_utc(form.occurred_on.data, form.occurred_time.data),
         duration_minutes=form.duration_minutes.data,
         notes=form.notes.data,
         follow_up_on=form.follow_up_on.data,
@@ -513,13 +466,13 @@ def intervention_new(student_id: int):
     form = InterventionForm()
     status = 200
     if request.method == "GET":
-        now = services.utcnow().astimezone(services.local_zone())
+        now = utcnow().astimezone(local_zone())
         form = InterventionForm(formdata=None, occurred_on=now.date(), occurred_time=now.time().replace(second=0, microsecond=0))
     elif form.validate_on_submit():
         try:
             values = _intervention_values(form)
-            intervention = services.log_intervention(student, author=current_user, **values)
-        except StudentError as error:
+            intervention = interventions.log_intervention(student, author=current_user, **values)
+        except RuleViolation as error:
             db.session.rollback()
             attach_error(form, error, "type")
             status = 400
@@ -552,7 +505,7 @@ def intervention_edit(intervention_id: int):
     policy.require("intervention.edit", intervention)
     status = 200
     if request.method == "GET":
-        local = intervention.occurred_at.astimezone(services.local_zone())
+        local = intervention.occurred_at.astimezone(local_zone())
         form = InterventionForm(
             formdata=None, obj=intervention, occurred_on=local.date(), occurred_time=local.time().replace(second=0, microsecond=0),
         )
@@ -563,8 +516,8 @@ def intervention_edit(intervention_id: int):
                 values = _intervention_values(form)
                 if values["visibility"] is None:
                     values["visibility"] = intervention.visibility
-                services.edit_intervention(intervention, editor=current_user, **values)
-            except StudentError as error:
+                interventions.edit_intervention(intervention, editor=current_user, **values)
+            except RuleViolation as error:
                 db.session.rollback()
                 intervention = get_intervention_or_404(intervention_id)
                 attach_error(form, error, "type")
@@ -585,15 +538,13 @@ def intervention_edit(intervention_id: int):
 def intervention_done(intervention_id: int):
     intervention = get_intervention_or_404(intervention_id)
     policy.require("intervention.follow_up", intervention)
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
-    services.complete_follow_up(intervention, actor=current_user)
+    interventions.complete_follow_up(intervention, actor=current_user)
     db.session.commit()
     if is_htmx():
-        response = make_response(render_template("students/_follow_up.html", intervention=intervention, button_form=EmptyForm(formdata=None)))
-        response.vary.add("HX-Request")
-        return response
+        return render("students/_follow_up.html", "students/_follow_up.html", intervention=intervention,
+                      button_form=EmptyForm(formdata=None))
     flash(_("Follow-up marked as done."), "success")
     return redirect(url_for("students.intervention", intervention_id=intervention.id))
 
@@ -608,9 +559,5 @@ def archive_view(student_id: int):
     if student.user_id == current_user.id:
         return redirect(url_for("students.my_archive"))
     policy.require("student.view_sensitive", student)
-    page = render_template("students/archive.html", student=student, entries=archive.timeline(student, current_user),
-                           timeline_items=archive.timeline_items_html)
+    page = render_template("students/archive.html", student=student, entries=archive.timeline(student, current_user))
     return _recorded(page, "student.archive_viewed", student)
-
-
-from portal.students import caseload_routes, ledger_routes  # noqa: E402,F401

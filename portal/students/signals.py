@@ -6,19 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache, lru_cache
 
-from sqlalchemy import Select, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 
 from portal import audit, notifications, settings
 from portal.accounts.models import Role, User
+from portal.cache import cached
+from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
-from portal.kept import Kept
 from portal.models_base import utcnow
-from portal.pagination import bound_viewer, paged
 from portal.students import archive
+from portal.students.access import caseload_student_ids
 from portal.students.models import (
     ClaimSource,
     ClaimStatus,
@@ -31,7 +31,6 @@ from portal.students.models import (
     SpendingSignal,
     Student,
 )
-from portal.students.services import caseload_student_ids
 
 # Defaults from a published practice: a student who eats at the canteen at least 60 times a month
 # yet spends under ¥750 there, month after month, may be in hardship without having said so.
@@ -90,12 +89,8 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
-class SignalError(ValueError):
-    """A follow-up action cannot be done; the message is translated and safe to show."""
-
-    def __init__(self, message: str, *, status: int = 409):
-        super().__init__(message)
-        self.status = status
+# the follow-up routes catch it under this name
+SignalError = RuleViolation
 
 
 # --- thresholds ----------------------------------------------------------------------------------
@@ -147,17 +142,16 @@ def _distinct_values(column, *, descending: bool = False, limit=None):
     return select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.n)
 
 
-_REFERENCE_MONTHS = _distinct_values(SpendingRecord.month, descending=True, limit=bindparam("count"))
-
-
-_MONTHS_KEPT = Kept("FILTER_LISTS_SECONDS", 10, lambda: (SpendingRecord,))
+def latest_months(count: int) -> list[str]:
+    """The latest `count` months for which any campus-card data was imported, oldest first."""
+    return sorted(db.session.scalars(_distinct_values(SpendingRecord.month, descending=True, limit=count)))
 
 
 def reference_months(count: int) -> list[str]:
-    """The latest `count` months for which any campus-card data was imported, oldest first (kept for
-    FILTER_LISTS_SECONDS; an import in this process shows at once)."""
-    return list(_MONTHS_KEPT.get((count,), lambda: tuple(sorted(db.session.scalars(_REFERENCE_MONTHS,
-                                                                                     {"count": count}).all()))))
+    """latest_months() as the signal pages show them on every view: kept until spending data is
+    imported. (Recomputing the signals reads latest_months(), which sees an import not yet committed.)"""
+    return list(cached("signals.reference_months", lambda: tuple(latest_months(count)), tables=["spending_records"],
+                       args=(count,), per_viewer=False))
 
 
 def _has_claim(student_id_column):
@@ -206,7 +200,7 @@ def refresh_signals() -> RefreshResult:
     stops being active. A dismissal therefore holds while the stretch lasts.
     """
     limits = thresholds()
-    months = reference_months(limits.months)
+    months = latest_months(limits.months)
     current = students_meeting(limits, months) if len(months) == limits.months else {}
     active = dict(db.session.execute(select(SpendingSignal.student_id, SpendingSignal.id).where(SpendingSignal.active)).all())
     now = utcnow()
@@ -302,18 +296,14 @@ def signal_count_stmt(viewer, *, status: str = SignalStatus.OPEN, college: str |
     return _scoped(stmt, viewer, SpendingSignal.student_id)
 
 
-# The tabs' badges: how many open flags and signals the viewer has (kept as the ledger's counts are)
-_OPEN_COUNTS = Kept("LEDGER_COUNTS_SECONDS", 10,
-                    lambda: (SpendingSignal, ListMatch, HardshipClaim, MentorAssignment, Student))
-
-
-def _viewer_key(viewer) -> tuple:
-    return (viewer.role, None if viewer.role == Role.ADMIN else viewer.id)
+# What the tabs' badges count from: kept until one of them changes.
+_COUNTED = ["spending_signals", "list_matches", "hardship_claims", "mentor_assignments", "students"]
 
 
 def open_signal_count(viewer) -> int:
-    return _OPEN_COUNTS.get(("signals", *_viewer_key(viewer)),
-                            lambda: db.session.scalar(signal_count_stmt(viewer)) or 0)
+    """How many open signals the viewer has (the tab's badge)."""
+    return cached("signals.open_signals", lambda: db.session.scalar(signal_count_stmt(viewer)) or 0,
+                  tables=_COUNTED, args=(viewer.id,))
 
 
 def _settled_claim(match_category, match_student):
@@ -359,39 +349,14 @@ def list_match_count_stmt(viewer, *, status: str = "open", category: str | None 
     return _scoped(stmt, viewer, ListMatch.student_id)
 
 
-# --- the lists' statements, built once -------------------------------------------------------------
-# Assembling a list's statements (joins, an EXISTS, a scoped subquery) cost as much as running them.
-# Built once per viewer role, status and filters chosen, with the values as bound parameters.
-
-@lru_cache(maxsize=64)
-def signal_page_statements(role: str, status: str, by_college: bool) -> tuple[Select, Select]:
-    """A page of signals_stmt() (cut by pagination.paged()) and signal_count_stmt(); run them with
-    list_parameters()."""
-    viewer, college = bound_viewer(role), bindparam("college") if by_college else None
-    return (paged(signals_stmt(viewer, status=status, college=college, upto=bindparam("upto"))),
-            signal_count_stmt(viewer, status=status, college=college))
-
-
-@lru_cache(maxsize=64)
-def list_match_page_statements(role: str, status: str, by_category: bool, by_college: bool) -> tuple[Select, Select]:
-    """A page of list_matches_stmt() and list_match_count_stmt(), as signal_page_statements()."""
-    viewer = bound_viewer(role)
-    shown = {"status": status, "category": bindparam("category") if by_category else None,
-             "college": bindparam("college") if by_college else None}
-    return paged(list_matches_stmt(viewer, **shown)), list_match_count_stmt(viewer, **shown)
-
-
-def list_parameters(viewer, **values) -> dict:
-    """The values for those statements: the viewer's id and the filters chosen (None ones left out)."""
-    return {"viewer_id": viewer.id, **{name: value for name, value in values.items() if value is not None}}
-
-
 def open_list_match_count(viewer) -> int:
-    return _OPEN_COUNTS.get(("flags", *_viewer_key(viewer)),
-                            lambda: db.session.scalar(list_match_count_stmt(viewer)) or 0)
+    """How many open flags the viewer has (the tab's badge)."""
+    return cached("signals.open_flags", lambda: db.session.scalar(list_match_count_stmt(viewer)) or 0,
+                  tables=_COUNTED, args=(viewer.id,))
 
 
-def resolution_label(match: ListMatch) -> str:
+def resolution_label(match) -> str:
+    """How a flag ended (a ListMatch, or a row with its resolution)."""
     if match.resolution == CLAIM_RESOLUTION:
         return _("Claim opened for verification")
     if match.resolution and match.resolution.startswith(DISMISSED_PREFIX):
@@ -411,7 +376,7 @@ def open_claim_from_list_match(match: ListMatch, *, actor) -> HardshipClaim:
     """Put the category in the ledger as a claim awaiting verification, sourced from the list.
     A claim rejected earlier is reopened: the list is new evidence."""
     if match.resolved_at is not None:
-        raise SignalError(_("This flag has already been dealt with."))
+        raise RuleViolation(_("This flag has already been dealt with."), status=409)
     note = _("Found on the certification list \"%(list)s\" imported on %(day)s (matched by %(by)s).",
              list=match.list_name, day=match.imported_at.date().isoformat(),
              by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
@@ -424,7 +389,7 @@ def open_claim_from_list_match(match: ListMatch, *, actor) -> HardshipClaim:
         claim.status = ClaimStatus.PENDING
         claim.evidence_notes = ((claim.evidence_notes or "") + "\n" + note).strip()
     else:
-        raise SignalError(_("The student already has this category in the ledger."))
+        raise RuleViolation(_("The student already has this category in the ledger."), status=409)
     match.resolved_at = utcnow()
     match.resolved_by_id = actor.id
     match.resolution = CLAIM_RESOLUTION
@@ -437,9 +402,9 @@ def open_claim_from_list_match(match: ListMatch, *, actor) -> HardshipClaim:
 def dismiss_list_match(match: ListMatch, *, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise SignalError(_("Say why the flag is dismissed."), status=400)
+        raise RuleViolation(_("Say why the flag is dismissed."))
     if match.resolved_at is not None:
-        raise SignalError(_("This flag has already been dealt with."))
+        raise RuleViolation(_("This flag has already been dealt with."), status=409)
     match.resolved_at = utcnow()
     match.resolved_by_id = actor.id
     match.resolution = (DISMISSED_PREFIX + reason)[:200]
@@ -450,11 +415,11 @@ def open_claim_from_signal(signal: SpendingSignal, *, actor,
                            category: str = HardshipCategory.FINANCIAL_HARDSHIP) -> HardshipClaim:
     """Open a claim sourced from the data signal, pending verification by a counselor."""
     if signal.status != SignalStatus.OPEN or not signal.active:
-        raise SignalError(_("This signal has already been dealt with."))
+        raise RuleViolation(_("This signal has already been dealt with."), status=409)
     if category not in set(HardshipCategory):
-        raise SignalError(_("Choose a hardship category."), status=400)
+        raise RuleViolation(_("Choose a hardship category."))
     if _claim_for(signal.student_id, category) is not None:
-        raise SignalError(_("The student already has this category in the ledger."))
+        raise RuleViolation(_("The student already has this category in the ledger."), status=409)
     months = signal.months or []
     note = _("Campus-card data: on average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
              amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(months))
@@ -474,9 +439,9 @@ def open_claim_from_signal(signal: SpendingSignal, *, actor,
 def dismiss_signal(signal: SpendingSignal, *, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise SignalError(_("Say why the signal is dismissed."), status=400)
+        raise RuleViolation(_("Say why the signal is dismissed."))
     if signal.status != SignalStatus.OPEN or not signal.active:
-        raise SignalError(_("This signal has already been dealt with."))
+        raise RuleViolation(_("This signal has already been dealt with."), status=409)
     signal.status = SignalStatus.DISMISSED
     signal.reason = reason[:200]
     signal.resolved_at = utcnow()
@@ -487,19 +452,17 @@ def dismiss_signal(signal: SpendingSignal, *, actor, reason: str) -> None:
 # --- the archive: mentors and admins see that a flag or signal was raised and how it ended ----------
 
 
-@cache
-def _archive_stmts():
-    return (select(ListMatch).where(ListMatch.student_id == bindparam("student_id")),
-            select(SpendingSignal).where(SpendingSignal.student_id == bindparam("student_id")))
-
-
 @archive.provider
 def archive_entries(student, viewer, *, for_student: bool) -> list[archive.ArchiveEntry]:
     if for_student:
         return []
     entries = []
-    match_stmt, signal_stmt = _archive_stmts()
-    for match in db.session.scalars(match_stmt, {"student_id": student.id}):
+    matches = db.session.execute(
+        select(ListMatch.list_name, ListMatch.matched_by, ListMatch.category, ListMatch.imported_at,
+               ListMatch.resolved_at, ListMatch.resolution)
+        .where(ListMatch.student_id == student.id).order_by(ListMatch.id)
+    )
+    for match in matches:
         detail = _("List \"%(list)s\"; matched by %(by)s.", list=match.list_name,
                    by=MATCHED_BY_LABELS.get(match.matched_by, match.matched_by))
         if match.resolved_at is not None:
@@ -509,7 +472,12 @@ def archive_entries(student, viewer, *, for_student: bool) -> list[archive.Archi
             title=_("Found on a certification list: %(category)s", category=category_label(match.category)),
             detail=detail,
         ))
-    for signal in db.session.scalars(signal_stmt, {"student_id": student.id}):
+    found = db.session.execute(
+        select(SpendingSignal.avg_amount, SpendingSignal.avg_meals, SpendingSignal.months, SpendingSignal.status,
+               SpendingSignal.reason, SpendingSignal.detected_at)
+        .where(SpendingSignal.student_id == student.id).order_by(SpendingSignal.id)
+    )
+    for signal in found:
         detail = _("On average ¥%(amount)s and %(meals)d canteen meals a month in %(months)s.",
                    amount=signal.avg_amount, meals=signal.avg_meals, months=", ".join(signal.months or []))
         if signal.status == SignalStatus.DISMISSED:

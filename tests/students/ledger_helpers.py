@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.students import services
+from portal.students.assignments import assign as assign_mentor
+from portal.students.interventions import log_intervention
 from portal.students.models import HardshipClaim, Student, Verification
 
 EN = {"Accept-Language": "en"}
@@ -14,7 +15,7 @@ HX = {"HX-Request": "true", "Accept-Language": "en"}
 
 def assign(app, student, mentor, kind="primary"):
     with app.test_request_context():
-        services.assign(db.session.get(Student, student.id), db.session.get(User, mentor.id), kind=kind)
+        assign_mentor(db.session.get(Student, student.id), db.session.get(User, mentor.id), kind=kind)
         db.session.commit()
 
 
@@ -37,7 +38,7 @@ def claim(app, student, category="low_income_guarantee", *, source="government_l
 def intervention(app, student, author, *, type="talk", visibility="mentors", notes="<p>谈话记录</p>", days_ago=1,
                  follow_up_on=None) -> int:
     with app.test_request_context():
-        row = services.log_intervention(
+        row = log_intervention(
             student.id, author=author.id, type=type, visibility=visibility, notes=notes,
             occurred_at=datetime.now(timezone.utc) - timedelta(days=days_ago), follow_up_on=follow_up_on,
         )

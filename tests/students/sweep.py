@@ -51,20 +51,20 @@ EXPECTATIONS = {
 def objects(app, users, other) -> dict:
     from portal.accounts.models import User
     from portal.extensions import db
-    from portal.students import services
+    from portal.students import assignments, claims, interventions
     from portal.students.models import ChecklistItem, HardshipClaim, Student
 
     with app.test_request_context():
         student = db.session.get(Student, users["student_record"].id)
         mentor = db.session.get(User, users["mentor"].id)
-        services.assign(student, mentor, actor=None)
+        assignments.assign(student, mentor, actor=None)
         claim = HardshipClaim(student_id=student.id, category="low_income_guarantee", source="government_list")
         db.session.add(claim)
         from datetime import date
 
-        intervention = services.log_intervention(student, author=mentor, type="talk", visibility="mentors",
-                                                 notes="<p>谈话</p>", follow_up_on=date(2030, 1, 1))
-        services.ensure_default_checklist()
+        intervention = interventions.log_intervention(student, author=mentor, type="talk", visibility="mentors",
+                                                      notes="<p>谈话</p>", follow_up_on=date(2030, 1, 1))
+        claims.ensure_default_checklist()
         db.session.flush()
         item = db.session.scalar(db.select(ChecklistItem).order_by(ChecklistItem.position))
         ids = {

@@ -1,5 +1,5 @@
-"""The staff archive as written since its entries are plain rows and its <li> are built in Python:
-checklist names in the reader's language, the private badge for the author, and the empty timeline."""
+"""The staff archive as a reader sees it: checklist names in the reader's language, the private badge
+for the author, and the empty timeline."""
 from __future__ import annotations
 
 from tests.students.ledger_helpers import EN, assign, claim, intervention
