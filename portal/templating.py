@@ -51,7 +51,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["may"] = lambda action, obj=None: may(current_user, action, obj)
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.jinja_env.globals["page_url"] = page_url
-    _install_retiring_helpers(app)
 
     @app.context_processor
     def _common():
@@ -69,37 +68,3 @@ def init_app(app: Flask) -> None:
             "here": request.full_path.rstrip("?"),
             "unread_notifications": _unread(viewer),
         }
-
-
-# --- retiring: markup and URLs written in Python, for the pages not yet moved to plain Jinja ----------
-# (nothing in accounts, audit, notifications, outcomes or reports uses these; they go once no page does)
-
-from flask_wtf.csrf import generate_csrf  # noqa: E402
-from markupsafe import Markup, escape  # noqa: E402
-
-
-class IdUrl:
-    """A row link built once per page: id_url("students.profile", "student_id")(42) == "/students/42"."""
-
-    SENTINEL = 987654321
-
-    def __init__(self, endpoint: str, argument: str, **values):
-        built = url_for(endpoint, **values, **{argument: self.SENTINEL})
-        self.prefix, _, self.suffix = built.partition(str(self.SENTINEL))
-
-    def __call__(self, value) -> str:
-        return f"{self.prefix}{int(value)}{self.suffix}"
-
-
-def csrf_input() -> Markup:
-    """The CSRF hidden input, for forms repeated per row (the token is made once per request)."""
-    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">')
-
-
-def _install_retiring_helpers(app: Flask) -> None:
-    from portal.widgets import options_html, select_html
-
-    app.jinja_env.globals["id_url"] = IdUrl
-    app.jinja_env.globals["options_html"] = options_html
-    app.jinja_env.globals["select_html"] = select_html
-    app.jinja_env.globals["csrf_input"] = csrf_input
