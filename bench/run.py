@@ -49,6 +49,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--database-url",
         help="bench against this (empty) database, e.g. PostgreSQL, instead of a temporary SQLite file",
     )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/14",
+        help="the Redis the served portal shares between its workers (rate limits, cache), as deployed; "
+             "emptied first (default redis://127.0.0.1:6379/14); 'none' to keep them in each process",
+    )
     parser.add_argument("--loader", choices=["auto", "wrk", "python"], default="auto",
                         help="load generator; auto uses wrk when installed (default auto)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server log)")
@@ -213,6 +218,11 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
     # set before portal is imported: its config classes read the environment at import
     os.environ.update(bench_environment(url))
+    if args.redis_url and args.redis_url != "none":
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        os.environ["REDIS_URL"] = args.redis_url
     from portal import create_app
 
     app = create_app()
