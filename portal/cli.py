@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal.errors import RuleViolation
 from portal.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -33,7 +34,7 @@ def users_create(username: str, role: str, display_name: str | None, email: str 
             email=email,
             must_change_password=False,
         )
-    except services.AccountError as error:
+    except RuleViolation as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()

@@ -27,8 +27,6 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 _DUMMY_HASH: str | None = None
 
 
-# retiring: the command line (portal/cli.py) still catches RuleViolation by this name
-AccountError = RuleViolation
 
 
 def normalize_username(username: str) -> str:

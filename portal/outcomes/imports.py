@@ -16,7 +16,7 @@ from portal.imports import CellError, Column, Importer, Plan, Problem, Spec, dat
 from portal.models_base import utcnow
 from portal.outcomes import categories as cat
 from portal.outcomes.models import Destination, DestinationImport
-from portal.outcomes.services import clean_destination
+from portal.outcomes.destinations import clean_destination
 from portal.students.models import Student
 
 CHUNK = 500

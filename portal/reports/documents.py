@@ -16,7 +16,7 @@ from portal.outcomes import categories as cat
 from portal.outcomes import surveys as survey_service
 from portal.outcomes.models import Destination, Survey
 from portal.outcomes.rates import Scope
-from portal.outcomes.services import feedback_summary
+from portal.outcomes.feedback import feedback_summary
 from portal.reports import present, stats
 from portal.students.models import ClaimStatus, HardshipClaim, MentorAssignment, Student
 from portal.templating import DEGREE_LABELS

@@ -400,7 +400,7 @@ def _claim_answer(kind: FollowUpList, row_id: int, form, open_claim):
     try:
         open_claim()
         db.session.commit()
-    except signals.SignalError as error:
+    except RuleViolation as error:
         db.session.rollback()
         return _row_answer(kind, row_id, str(error), ok=False, status=error.status)
     except IntegrityError:
@@ -419,7 +419,7 @@ def _dismiss_answer(kind: FollowUpList, row_id: int, dismiss):
     try:
         dismiss(form.reason.data)
         db.session.commit()
-    except signals.SignalError as error:
+    except RuleViolation as error:
         db.session.rollback()
         return _row_answer(kind, row_id, str(error), ok=False, status=error.status)
     return _row_answer(kind, row_id, _("Saved."), ok=True)

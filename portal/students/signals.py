@@ -89,8 +89,6 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
-# the follow-up routes catch it under this name
-SignalError = RuleViolation
 
 
 # --- thresholds ----------------------------------------------------------------------------------
